@@ -1,0 +1,99 @@
+package io.claudemirror;
+
+import io.claudemirror.auth.TenantDirectory;
+import io.claudemirror.config.MirrorConfig;
+import io.claudemirror.routing.UpstreamPool;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state one mirror shares between its filters and servlets: the configuration, the tenant directory, the
+ * upstream pool, and services the capabilities add ({@link #service}). One per ServletContext, found through
+ * the context attribute {@link #ATTRIBUTE}; closed when the context is destroyed.
+ */
+public final class MirrorRuntime implements AutoCloseable {
+    /** ServletContext attribute holding the runtime. */
+    public static final String ATTRIBUTE = MirrorRuntime.class.getName();
+
+    private static final Logger LOG = LoggerFactory.getLogger(MirrorRuntime.class);
+
+    private final MirrorConfig config;
+    private final TenantDirectory tenants;
+    private final UpstreamPool upstreams;
+    private final ConcurrentHashMap<Class<?>, Object> services = new ConcurrentHashMap<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    public MirrorRuntime(MirrorConfig config) {
+        this.config = config;
+        this.tenants = new TenantDirectory(config.tenants());
+        this.upstreams = new UpstreamPool(config.upstreams());
+        LOG.info("Claude Mirror: {}", config.summary());
+    }
+
+    public MirrorConfig config() {
+        return config;
+    }
+
+    public TenantDirectory tenants() {
+        return tenants;
+    }
+
+    public UpstreamPool upstreams() {
+        return upstreams;
+    }
+
+    /**
+     * Returns the shared service of {@code type}, creating it once with {@code factory}. A service that is
+     * {@link AutoCloseable} is closed with the runtime.
+     */
+    public <T> T service(Class<T> type, Supplier<? extends T> factory) {
+        Object s = services.computeIfAbsent(type, k -> {
+            T created = factory.get();
+            if (created instanceof AutoCloseable c) {
+                synchronized (closeables) {
+                    closeables.add(c);
+                }
+            }
+            return created;
+        });
+        return type.cast(s);
+    }
+
+    /** Returns the service of {@code type} if one was created, else null. */
+    public <T> T serviceIfPresent(Class<T> type) {
+        return type.cast(services.get(type));
+    }
+
+    /** The runtime registered on {@code context}, or a ServletException telling how to register one. */
+    public static MirrorRuntime from(ServletContext context) throws ServletException {
+        Object r = context.getAttribute(ATTRIBUTE);
+        if (r == null) {
+            throw new ServletException("Claude Mirror is not configured in this context: register "
+                    + "io.claudemirror.MirrorContextListener (web.xml) or call ClaudeMirror.install(...), "
+                    + "or give the filter/servlet its own init-params (e.g. config=/path/mirror.yaml)");
+        }
+        return (MirrorRuntime) r;
+    }
+
+    @Override
+    public void close() {
+        List<AutoCloseable> list;
+        synchronized (closeables) {
+            list = new ArrayList<>(closeables);
+            closeables.clear();
+        }
+        for (int i = list.size() - 1; i >= 0; i--) {
+            try {
+                list.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("Claude Mirror: closing {} failed", list.get(i).getClass().getSimpleName(), e);
+            }
+        }
+    }
+}

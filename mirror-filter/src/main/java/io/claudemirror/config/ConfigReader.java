@@ -1,0 +1,222 @@
+package io.claudemirror.config;
+
+import io.claudemirror.config.MirrorConfig.Audit;
+import io.claudemirror.config.MirrorConfig.Auth;
+import io.claudemirror.config.MirrorConfig.AuthMode;
+import io.claudemirror.config.MirrorConfig.Cache;
+import io.claudemirror.config.MirrorConfig.CacheMessages;
+import io.claudemirror.config.MirrorConfig.Failover;
+import io.claudemirror.config.MirrorConfig.Limits;
+import io.claudemirror.config.MirrorConfig.Pii;
+import io.claudemirror.config.MirrorConfig.PiiMode;
+import io.claudemirror.config.MirrorConfig.Proxy;
+import io.claudemirror.config.MirrorConfig.Qos;
+import io.claudemirror.config.MirrorConfig.RateLimit;
+import io.claudemirror.config.MirrorConfig.Redis;
+import io.claudemirror.config.MirrorConfig.Tenant;
+import io.claudemirror.config.MirrorConfig.Timeouts;
+import io.claudemirror.config.MirrorConfig.Upstream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Turns a configuration tree (maps, lists, scalars) into a validated {@link MirrorConfig}. */
+public final class ConfigReader {
+    /** Defaults, public so documentation and tests can pin them. */
+    public static final Duration DEFAULT_CONNECT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_IDLE = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_TOTAL = Duration.ofMinutes(10);
+    public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
+
+    private ConfigReader() {
+    }
+
+    public static MirrorConfig read(Map<String, Object> tree) {
+        return read(tree, System.getenv());
+    }
+
+    public static MirrorConfig read(Map<String, Object> tree, Map<String, String> env) {
+        ConfigNode root = new ConfigNode("", tree, env);
+        String mountPath = mountPath(root);
+
+        List<Upstream> upstreams = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (ConfigNode u : root.children("upstreams")) {
+            Upstream up = upstream(u, upstreams.size());
+            if (!names.add(up.name())) {
+                throw new ConfigException(u.key("name"), "duplicate upstream name '" + up.name() + "'");
+            }
+            upstreams.add(up);
+        }
+        if (upstreams.isEmpty()) {
+            throw new ConfigException("upstreams", "at least one upstream is required");
+        }
+        if (upstreams.stream().allMatch(Upstream::backup)) {
+            throw new ConfigException("upstreams", "every upstream is a backup; mark at least one backup: false");
+        }
+
+        ConfigNode t = root.child("timeouts");
+        Timeouts timeouts = new Timeouts(t.duration("connect", DEFAULT_CONNECT), t.duration("idle", DEFAULT_IDLE),
+                t.duration("total", DEFAULT_TOTAL));
+        t.finish();
+
+        long maxRequestBytes = root.bytes("maxRequestBytes", DEFAULT_MAX_REQUEST_BYTES);
+
+        ConfigNode a = root.child("auth");
+        String modeText = a.string("mode", "tenants");
+        AuthMode mode;
+        try {
+            mode = AuthMode.valueOf(modeText.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("auth.mode", "'" + modeText + "' is not tenants or passthrough");
+        }
+        a.finish();
+
+        ConfigNode p = root.child("pii");
+        Pii pii = new Pii(PiiMode.parse("pii.mode", p.string("mode", "off")));
+        p.finish();
+
+        List<Tenant> tenants = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        Set<String> keys = new HashSet<>();
+        for (ConfigNode tn : root.children("tenants")) {
+            Tenant tenant = tenant(tn);
+            if (!ids.add(tenant.id())) {
+                throw new ConfigException(tn.key("id"), "duplicate tenant id '" + tenant.id() + "'");
+            }
+            for (String k : tenant.keys()) {
+                if (!keys.add(k)) {
+                    throw new ConfigException(tn.key("keys"), "a key is listed for more than one tenant");
+                }
+            }
+            tenants.add(tenant);
+        }
+        if (mode == AuthMode.TENANTS && tenants.isEmpty()) {
+            throw new ConfigException("tenants", "auth.mode is tenants but no tenant is configured");
+        }
+        if (mode == AuthMode.PASSTHROUGH && !tenants.isEmpty()) {
+            throw new ConfigException("tenants", "auth.mode passthrough forwards the client's own key; remove tenants");
+        }
+
+        ConfigNode rl = root.child("rateLimit");
+        String rlMode = rl.string("mode", "enforce");
+        if (!rlMode.equals("enforce") && !rlMode.equals("observe")) {
+            throw new ConfigException("rateLimit.mode", "'" + rlMode + "' is not enforce or observe");
+        }
+        RateLimit rateLimit = new RateLimit(rlMode.equals("enforce"));
+        rl.finish();
+
+        ConfigNode q = root.child("qos");
+        Qos qos = new Qos((int) q.number("maxInFlight", 0, 0), q.duration("maxQueueWait", Duration.ofSeconds(30)),
+                (int) q.number("maxQueued", 1000, 1));
+        q.finish();
+
+        ConfigNode f = root.child("failover");
+        Failover failover = new Failover((int) f.number("maxAttempts", Math.min(3, upstreams.size()), 1));
+        f.finish();
+
+        ConfigNode px = root.child("proxy");
+        Proxy proxy = new Proxy((int) px.number("maxThreads", 64, 4), (int) px.number("maxConnectionsPerUpstream", 512, 1),
+                px.bool("forwardClientAddress", false));
+        px.finish();
+
+        ConfigNode c = root.child("cache");
+        String msgs = c.string("messages", "deterministic");
+        CacheMessages cacheMessages;
+        try {
+            cacheMessages = CacheMessages.valueOf(msgs.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("cache.messages", "'" + msgs + "' is not off, deterministic or all");
+        }
+        Cache cache = new Cache(c.bool("enabled", false), (int) c.number("maxEntries", 1000, 1),
+                c.duration("ttl", Duration.ofHours(1)), cacheMessages, c.bool("shared", false), c.string("diskDir", ""));
+        c.finish();
+
+        ConfigNode au = root.child("audit");
+        Audit audit = new Audit(au.string("dir", "./audit"), au.duration("retention", Duration.ofDays(7)));
+        au.finish();
+
+        ConfigNode r = root.child("redis");
+        Redis redis = new Redis(r.string("uri", ""));
+        r.finish();
+
+        root.finish();
+        return new MirrorConfig(mountPath, upstreams, timeouts, maxRequestBytes, new Auth(mode), tenants, rateLimit,
+                qos, failover, proxy, cache, pii, audit, redis);
+    }
+
+    private static String mountPath(ConfigNode root) {
+        String m = root.string("mountPath", "").trim();
+        if (m.equals("/")) {
+            return "";
+        }
+        if (!m.isEmpty() && (!m.startsWith("/") || m.endsWith("/") || m.contains("*") || m.contains("?"))) {
+            throw new ConfigException("mountPath", "'" + m + "' must be empty or like /claude (leading slash, no trailing slash)");
+        }
+        return m;
+    }
+
+    private static Upstream upstream(ConfigNode u, int index) {
+        String name = u.string("name", index == 0 ? "primary" : "upstream" + index);
+        String urlText = u.required("url");
+        URI url;
+        try {
+            url = URI.create(urlText.trim());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(u.key("url"), "'" + urlText + "' is not a URL");
+        }
+        if (url.getScheme() == null || url.getHost() == null
+                || !(url.getScheme().equals("http") || url.getScheme().equals("https"))) {
+            throw new ConfigException(u.key("url"), "'" + urlText + "' must be an absolute http(s) URL");
+        }
+        if (url.getPath() != null && url.getPath().replaceAll("/+$", "").endsWith("/v1")) {
+            throw new ConfigException(u.key("url"), "give the base URL without /v1 (the mirror keeps the client's /v1 path)");
+        }
+        String apiKey = u.string("apiKey", "");
+        int weight = (int) u.number("weight", 1, 0);
+        boolean backup = u.bool("backup", false);
+        Duration minInterval = u.duration("minInterval", Duration.ZERO);
+        u.finish();
+        return new Upstream(name, url, apiKey, weight, backup, minInterval);
+    }
+
+    private static Tenant tenant(ConfigNode tn) {
+        String id = tn.required("id");
+        List<String> keys = tn.strings("keys");
+        for (int i = 0; i < keys.size(); i++) {
+            String k = keys.get(i);
+            String key = tn.key("keys") + "[" + i + "]";
+            if (k.startsWith("sha256:")) {
+                String hex = k.substring(7);
+                if (!hex.matches("[0-9a-fA-F]{64}")) {
+                    throw new ConfigException(key, "sha256: must be followed by 64 hex digits");
+                }
+            } else if (k.startsWith("plain:")) {
+                if (k.length() == 6) {
+                    throw new ConfigException(key, "plain: key is empty");
+                }
+            } else {
+                throw new ConfigException(key, "a key must start with sha256: or plain:");
+            }
+        }
+        if (keys.isEmpty()) {
+            throw new ConfigException(tn.key("keys"), "a tenant needs at least one key");
+        }
+        ConfigNode l = tn.child("limits");
+        Limits limits = new Limits(l.number("requestsPerMinute", 0, 0), l.number("inputTokensPerMinute", 0, 0),
+                l.number("outputTokensPerMinute", 0, 0), (int) l.number("maxConcurrent", 0, 0),
+                l.number("tokensPerDay", 0, 0));
+        l.finish();
+        List<String> models = tn.strings("models");
+        int priority = (int) tn.number("priority", 1, Integer.MIN_VALUE);
+        String piiText = tn.string("pii", null);
+        PiiMode pii = piiText == null ? null : PiiMode.parse(tn.key("pii"), piiText);
+        tn.finish();
+        return new Tenant(id, keys, limits, models, priority, pii);
+    }
+}

@@ -1,0 +1,371 @@
+package io.claudemirror.exchange;
+
+import io.claudemirror.config.MirrorConfig.Tenant;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything the mirror knows about one request, shared by its filters and the proxy servlet through a
+ * request attribute. Whichever component sees the request first creates it ({@link #open}), so every filter
+ * also works alone. Work that must happen after the proxied response has really ended (audit, metrics, token
+ * reconciliation, permit release) hangs on {@link #onComplete}: code after {@code chain.doFilter} runs before
+ * an asynchronous proxy response exists.
+ */
+public final class Exchange {
+    /** The request attribute holding the Exchange. */
+    public static final String ATTRIBUTE = Exchange.class.getName();
+
+    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+    private static final char[] ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
+
+    private final String requestId;
+    private final long startNanos = System.nanoTime();
+    private final long startMillis = System.currentTimeMillis();
+    private final HttpServletRequest request;
+    private final AtomicBoolean completed = new AtomicBoolean();
+
+    private volatile Tenant tenant;
+    private volatile byte[] body;
+    private int bodyLength = -1;
+    private RequestFacts facts;
+    private volatile String upstream;
+    private volatile String upstreamRequestId;
+    private volatile int attempts;
+    private volatile int status;
+    private volatile String errorType;
+    private volatile String cacheStatus;
+    private volatile long firstByteNanos;
+    private volatile boolean clientAborted;
+    private final Usage usage = new Usage();
+    private Map<String, Integer> piiFindings;
+    private List<ResponseObserver> observers;
+    private ResponseTransformer transformer;
+    private List<ResponseHeaderContributor> headerContributors;
+    private List<Consumer<Exchange>> completion;
+
+    private Exchange(HttpServletRequest request) {
+        this.request = request;
+        this.requestId = newRequestId();
+    }
+
+    /** Adds headers to every response of this exchange, proxied or written by the mirror itself. */
+    @FunctionalInterface
+    public interface ResponseHeaderContributor {
+        void addHeaders(Exchange exchange, HttpServletResponse response);
+    }
+
+    /** Returns the request's Exchange, or null if no mirror component has seen the request yet. */
+    public static Exchange get(ServletRequest request) {
+        return (Exchange) request.getAttribute(ATTRIBUTE);
+    }
+
+    /**
+     * Returns the request's Exchange, creating it if needed. The creator must call {@link #arm} once its own
+     * processing returned, so completion callbacks run when the response has really ended.
+     */
+    public static Exchange open(HttpServletRequest request) {
+        Exchange ex = get(request);
+        if (ex == null) {
+            ex = new Exchange(request);
+            request.setAttribute(ATTRIBUTE, ex);
+        }
+        return ex;
+    }
+
+    /** True when {@code request} has no Exchange yet, i.e. the caller will be its owner. */
+    public static boolean isNew(ServletRequest request) {
+        return request.getAttribute(ATTRIBUTE) == null;
+    }
+
+    /**
+     * Called by the owner after its chain returned: completes now if the response is synchronous, or when
+     * the asynchronous response completes. Safe even if the async context completed already: both containers
+     * keep {@code isAsyncStarted()} true until the original dispatch returns.
+     */
+    public void arm(HttpServletRequest req, HttpServletResponse resp) {
+        if (req.isAsyncStarted()) {
+            req.getAsyncContext().addListener(new AsyncListener() {
+                @Override
+                public void onComplete(AsyncEvent event) {
+                    complete(resp.getStatus());
+                }
+
+                @Override
+                public void onTimeout(AsyncEvent event) {
+                    // The proxy disables the async timeout; onComplete follows anyway.
+                }
+
+                @Override
+                public void onError(AsyncEvent event) {
+                    clientAborted = true;
+                }
+
+                @Override
+                public void onStartAsync(AsyncEvent event) {
+                }
+            });
+        } else {
+            complete(resp.getStatus());
+        }
+    }
+
+    private void complete(int finalStatus) {
+        if (!completed.compareAndSet(false, true)) {
+            return;
+        }
+        if (status == 0) {
+            status = finalStatus;
+        }
+        List<Consumer<Exchange>> callbacks;
+        synchronized (this) {
+            callbacks = completion == null ? Collections.emptyList() : new ArrayList<>(completion);
+        }
+        for (Consumer<Exchange> c : callbacks) {
+            try {
+                c.accept(this);
+            } catch (RuntimeException e) {
+                LOG.warn("{} completion callback failed", requestId, e);
+            }
+        }
+    }
+
+    public boolean isCompleted() {
+        return completed.get();
+    }
+
+    /** Runs {@code callback} once, when the response has ended (success, error, timeout or client abort). */
+    public synchronized void onComplete(Consumer<Exchange> callback) {
+        if (completion == null) {
+            completion = new ArrayList<>(4);
+        }
+        completion.add(callback);
+    }
+
+    public synchronized void addObserver(ResponseObserver observer) {
+        if (observers == null) {
+            observers = new ArrayList<>(4);
+        }
+        observers.add(observer);
+    }
+
+    public synchronized List<ResponseObserver> observers() {
+        return observers == null ? Collections.emptyList() : observers;
+    }
+
+    public synchronized void addHeaderContributor(ResponseHeaderContributor contributor) {
+        if (headerContributors == null) {
+            headerContributors = new ArrayList<>(2);
+        }
+        headerContributors.add(contributor);
+    }
+
+    /** Applies every contributor's headers; called by the proxy and by the error writer. */
+    public void contributeHeaders(HttpServletResponse response) {
+        List<ResponseHeaderContributor> list;
+        synchronized (this) {
+            if (headerContributors == null) {
+                return;
+            }
+            list = headerContributors;
+        }
+        for (ResponseHeaderContributor c : list) {
+            c.addHeaders(this, response);
+        }
+    }
+
+    public synchronized void transformer(ResponseTransformer t) {
+        if (transformer != null && t != null) {
+            throw new IllegalStateException("a response transformer is already set");
+        }
+        transformer = t;
+    }
+
+    public synchronized ResponseTransformer transformer() {
+        return transformer;
+    }
+
+    // ---- request side ----
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public HttpServletRequest request() {
+        return request;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public long startMillis() {
+        return startMillis;
+    }
+
+    public Tenant tenant() {
+        return tenant;
+    }
+
+    public void tenant(Tenant t) {
+        tenant = t;
+    }
+
+    /** The tenant id for records and metrics: the tenant's, or {@code -} when unknown. */
+    public String tenantId() {
+        Tenant t = tenant;
+        return t == null ? "-" : t.id();
+    }
+
+    public boolean hasBody() {
+        return body != null;
+    }
+
+    /** The buffered request body; valid only after {@link RequestBodies#read} succeeded. */
+    public byte[] body() {
+        return body;
+    }
+
+    public int bodyLength() {
+        return bodyLength;
+    }
+
+    /** Replaces the body that goes upstream (PII redaction). */
+    public synchronized void body(byte[] bytes, int length) {
+        this.body = bytes;
+        this.bodyLength = length;
+        this.facts = null;
+    }
+
+    /** Top-level facts of the JSON body (model, stream, max_tokens…), parsed once. */
+    public synchronized RequestFacts facts() {
+        if (facts == null) {
+            facts = body == null ? RequestFacts.EMPTY : RequestFacts.parse(body, bodyLength);
+        }
+        return facts;
+    }
+
+    // ---- response side ----
+
+    public String upstream() {
+        return upstream;
+    }
+
+    public void upstream(String name) {
+        upstream = name;
+    }
+
+    /** The upstream's own {@code request-id}, passed to the client; null when the mirror answered itself. */
+    public String upstreamRequestId() {
+        return upstreamRequestId;
+    }
+
+    public void upstreamRequestId(String id) {
+        upstreamRequestId = id;
+    }
+
+    /** The id the client saw: the upstream's when proxied, else the mirror's own. */
+    public String clientRequestId() {
+        String u = upstreamRequestId;
+        return u != null ? u : requestId;
+    }
+
+    public int attempts() {
+        return attempts;
+    }
+
+    public void attempt() {
+        attempts++;
+    }
+
+    /** The final status: set by the mirror when it answers itself, otherwise the response's at completion. */
+    public int status() {
+        return status;
+    }
+
+    public void status(int s) {
+        status = s;
+    }
+
+    public String errorType() {
+        return errorType;
+    }
+
+    public void errorType(String type) {
+        errorType = type;
+    }
+
+    public String cacheStatus() {
+        return cacheStatus;
+    }
+
+    public void cacheStatus(String s) {
+        cacheStatus = s;
+    }
+
+    public Usage usage() {
+        return usage;
+    }
+
+    public void markFirstByte() {
+        if (firstByteNanos == 0) {
+            firstByteNanos = System.nanoTime();
+        }
+    }
+
+    /** Nanoseconds from start to the first response byte sent to the client, or -1. */
+    public long timeToFirstByteNanos() {
+        long f = firstByteNanos;
+        return f == 0 ? -1 : f - startNanos;
+    }
+
+    public boolean clientAborted() {
+        return clientAborted;
+    }
+
+    public void clientAborted(boolean aborted) {
+        clientAborted = aborted;
+    }
+
+    /** Counts a PII finding by type (never the value). */
+    public synchronized void piiFinding(String type, int count) {
+        if (piiFindings == null) {
+            piiFindings = new TreeMap<>();
+        }
+        piiFindings.merge(type, count, Integer::sum);
+    }
+
+    public synchronized Map<String, Integer> piiFindings() {
+        return piiFindings == null ? Collections.emptyMap() : Collections.unmodifiableMap(new TreeMap<>(piiFindings));
+    }
+
+    static String newRequestId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        char[] c = new char[4 + 24];
+        c[0] = 'r';
+        c[1] = 'e';
+        c[2] = 'q';
+        c[3] = '_';
+        for (int i = 4; i < c.length; i++) {
+            c[i] = ID_CHARS[r.nextInt(ID_CHARS.length)];
+        }
+        return new String(c);
+    }
+
+    @Override
+    public String toString() {
+        return "Exchange[" + requestId + " " + request.getMethod() + " " + request.getRequestURI() + "]";
+    }
+}
