@@ -186,11 +186,12 @@ public final class Exchange {
         }
     }
 
+    /**
+     * Adds a response body transformer. Several compose in the order added: the first sees the upstream's
+     * bytes, each later one the output of the one before.
+     */
     public synchronized void transformer(ResponseTransformer t) {
-        if (transformer != null && t != null) {
-            throw new IllegalStateException("a response transformer is already set");
-        }
-        transformer = t;
+        transformer = transformer == null || t == null ? t : new CompositeTransformer(transformer, t);
     }
 
     public synchronized ResponseTransformer transformer() {

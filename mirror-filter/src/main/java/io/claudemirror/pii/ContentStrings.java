@@ -1,0 +1,246 @@
+package io.claudemirror.pii;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.claudemirror.exchange.RequestFacts;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Locates, in a raw Messages API document, the JSON string values that carry user content, as byte ranges of
+ * their content (between the quotes). In a request: {@code system} (string or text blocks) and the
+ * {@code content} of every message whatever its role (string, text blocks, {@code tool_result} content, string
+ * leaves of {@code tool_use.input}). In a response: the same blocks under the top-level {@code content}.
+ * Nothing else is touched: not model names, tool definitions, metadata, images, documents, nor thinking blocks,
+ * whose signature covers their text.
+ *
+ * <p>A block's {@code type} may come after its {@code text} (key order is free), so candidates are collected
+ * while a block is parsed and kept or dropped when the block closes. Parsing is Jackson's streaming parser,
+ * which also rejects malformed JSON; string values are never materialised.
+ */
+final class ContentStrings {
+    /** Tags of collected ranges; ACCEPTED ones are final for the enclosing block. */
+    private static final int ACCEPTED = 0;
+    private static final int TEXT = 1;
+    private static final int CONTENT = 2;
+    private static final int INPUT = 3;
+
+    private static final int OTHER_BLOCK = 0;
+    private static final int TEXT_BLOCK = 1;
+    private static final int TOOL_RESULT_BLOCK = 2;
+    private static final int TOOL_USE_BLOCK = 3;
+
+    private final JsonParser p;
+    private final byte[] body;
+    private final int length;
+    private int[] starts = new int[32];
+    private int[] ends = new int[32];
+    private int[] tags = new int[32];
+    private int size;
+
+    private ContentStrings(JsonParser p, byte[] body, int length) {
+        this.p = p;
+        this.body = body;
+        this.length = length;
+    }
+
+    /** The content ranges of a request body; throws IOException if it is not one well-formed JSON document. */
+    static ContentStrings ofRequest(byte[] body, int length) throws IOException {
+        return walk(body, length, true);
+    }
+
+    /** The content ranges of a non-streaming response ({@code Message}). */
+    static ContentStrings ofResponse(byte[] body, int length) throws IOException {
+        return walk(body, length, false);
+    }
+
+    private static ContentStrings walk(byte[] body, int length, boolean request) throws IOException {
+        try (JsonParser p = RequestFacts.jsonFactory().createParser(body, 0, length)) {
+            ContentStrings c = new ContentStrings(p, body, length);
+            JsonToken t = p.nextToken();
+            if (t == JsonToken.START_OBJECT) {
+                c.root(request);
+            } else if (t != null) {
+                p.skipChildren();
+            }
+            if (t != null && p.nextToken() != null) {
+                throw new IOException("trailing content after the JSON document");
+            }
+            return c;
+        }
+    }
+
+    int size() {
+        return size;
+    }
+
+    int start(int i) {
+        return starts[i];
+    }
+
+    int end(int i) {
+        return ends[i];
+    }
+
+    private void root(boolean request) throws IOException {
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            t = p.nextToken();
+            if (request && "system".equals(name)) {
+                stringOrBlocks(t);
+            } else if (request && "messages".equals(name) && t == JsonToken.START_ARRAY) {
+                messages();
+            } else if (!request && "content".equals(name) && t == JsonToken.START_ARRAY) {
+                blocks();
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    private void messages() throws IOException {
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                t = p.nextToken();
+                if ("content".equals(name)) {
+                    stringOrBlocks(t);
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+    }
+
+    private void stringOrBlocks(JsonToken t) throws IOException {
+        if (t == JsonToken.VALUE_STRING) {
+            add(ACCEPTED);
+        } else if (t == JsonToken.START_ARRAY) {
+            blocks();
+        } else {
+            p.skipChildren();
+        }
+    }
+
+    private void blocks() throws IOException {
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t == JsonToken.START_OBJECT) {
+                block();
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    private void block() throws IOException {
+        int mark = size;
+        int kind = OTHER_BLOCK;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (name) {
+                case "type":
+                    kind = t == JsonToken.VALUE_STRING ? kind(p.getText()) : OTHER_BLOCK;
+                    break;
+                case "text":
+                    take(t, TEXT);
+                    break;
+                case "content":
+                    if (t == JsonToken.START_ARRAY) {
+                        blocks(); // nested blocks decide for themselves; this block decides whether to keep them
+                    } else {
+                        take(t, CONTENT);
+                    }
+                    break;
+                case "input":
+                    if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                        leaves();
+                    } else {
+                        take(t, INPUT);
+                    }
+                    break;
+                default:
+                    p.skipChildren();
+            }
+        }
+        int kept = mark;
+        for (int i = mark; i < size; i++) {
+            int tag = tags[i];
+            boolean keep = (tag == TEXT && kind == TEXT_BLOCK)
+                    || ((tag == CONTENT || tag == ACCEPTED) && kind == TOOL_RESULT_BLOCK)
+                    || (tag == INPUT && kind == TOOL_USE_BLOCK);
+            if (keep) {
+                starts[kept] = starts[i];
+                ends[kept] = ends[i];
+                tags[kept] = ACCEPTED;
+                kept++;
+            }
+        }
+        size = kept;
+    }
+
+    /** Every string value (not key) inside the structure just opened. */
+    private void leaves() throws IOException {
+        int depth = 1;
+        while (depth > 0) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new IOException("unexpected end of input");
+            }
+            if (t.isStructStart()) {
+                depth++;
+            } else if (t.isStructEnd()) {
+                depth--;
+            } else if (t == JsonToken.VALUE_STRING) {
+                add(INPUT);
+            }
+        }
+    }
+
+    private void take(JsonToken t, int tag) throws IOException {
+        if (t == JsonToken.VALUE_STRING) {
+            add(tag);
+        } else {
+            p.skipChildren();
+        }
+    }
+
+    private static int kind(String type) {
+        switch (type) {
+            case "text": return TEXT_BLOCK;
+            case "tool_result": return TOOL_RESULT_BLOCK;
+            case "tool_use": return TOOL_USE_BLOCK;
+            default: return OTHER_BLOCK;
+        }
+    }
+
+    /** Records the current string token's content range, found from its opening quote in the raw bytes. */
+    private void add(int tag) throws IOException {
+        long quote = p.currentTokenLocation().getByteOffset();
+        if (quote < 0 || quote >= length || body[(int) quote] != '"') {
+            // The edit must land exactly on the string; if the offset is not its quote, refuse to guess.
+            throw new IOException("cannot locate a string value in the request body");
+        }
+        int from = (int) quote + 1;
+        int to = JsonText.closingQuote(body, from, length);
+        if (to < 0) {
+            throw new IOException("unterminated string");
+        }
+        if (size == starts.length) {
+            starts = Arrays.copyOf(starts, size * 2);
+            ends = Arrays.copyOf(ends, size * 2);
+            tags = Arrays.copyOf(tags, size * 2);
+        }
+        starts[size] = from;
+        ends[size] = to;
+        tags[size] = tag;
+        size++;
+    }
+}

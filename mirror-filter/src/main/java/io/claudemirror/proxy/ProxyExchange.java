@@ -1,0 +1,398 @@
+package io.claudemirror.proxy;
+
+import io.claudemirror.errors.ErrorResponses;
+import io.claudemirror.exchange.Exchange;
+import io.claudemirror.exchange.ResponseObserver;
+import io.claudemirror.exchange.ResponseTransformer;
+import io.claudemirror.routing.UpstreamPool;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client request on its way through the proxy: the attempts against upstreams, the hand-off of each
+ * upstream chunk to the client writer, and every way the exchange can end. Invariants:
+ * <ul>
+ * <li>failover happens only before the client has received anything;</li>
+ * <li>the next upstream chunk is demanded only after the previous one was flushed to the client;</li>
+ * <li>a failure after the first byte ends an SSE stream with {@code event: error}, never a clean end;</li>
+ * <li>the async context is completed exactly once.</li>
+ * </ul>
+ */
+final class ProxyExchange implements ClientWriter.Sink {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
+
+    private final MirrorProxyServlet servlet;
+    final Exchange exchange;
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private final AsyncContext async;
+    private final String pathAndQuery;
+    private final UpstreamPool pool;
+    private final AtomicBoolean finished = new AtomicBoolean();
+
+    private long triedMask;
+    private volatile Request currentRequest;
+    private volatile boolean clientGone;
+    private volatile boolean replaced;
+    private boolean sse;
+    boolean dropContentLength;
+    private ClientWriter writer;
+    private ResponseTransformer transformer;
+    private List<ResponseObserver> observers = List.of();
+    private Content.Chunk pendingChunk;
+    private Runnable pendingDemander;
+    private byte[] pendingFinal;
+    private boolean finalInFlight;
+    private boolean endRequested;
+    private byte[] scratch;
+
+    ProxyExchange(MirrorProxyServlet servlet, Exchange exchange, HttpServletRequest request,
+                  HttpServletResponse response, AsyncContext async, String pathAndQuery) {
+        this.servlet = servlet;
+        this.exchange = exchange;
+        this.request = request;
+        this.response = response;
+        this.async = async;
+        this.pathAndQuery = pathAndQuery;
+        this.pool = servlet.runtime().upstreams();
+    }
+
+    String pathAndQuery() {
+        return pathAndQuery;
+    }
+
+    /** Sends to the next upstream not tried yet, or ends with the last failure. */
+    void send(Throwable lastFailure) {
+        int index = pool.next(triedMask);
+        if (index < 0 || clientGone) {
+            fail(lastFailure == null ? new IOException("no upstream available") : lastFailure);
+            return;
+        }
+        triedMask |= 1L << index;
+        exchange.attempt();
+        exchange.upstream(pool.get(index).upstream().name());
+        UpstreamAttempt attempt = new UpstreamAttempt(this, index);
+        Request proxyRequest = servlet.newUpstreamRequest(request, exchange, pool.get(index).upstream(), pathAndQuery);
+        currentRequest = proxyRequest;
+        proxyRequest.send(attempt);
+        if (clientGone) {
+            proxyRequest.abort(new IOException("client went away"));
+        }
+    }
+
+    private boolean canRetry() {
+        return !clientGone && writer == null && exchange.attempts() < servlet.runtime().config().failover().maxAttempts()
+                && pool.next(triedMask) >= 0;
+    }
+
+    /** Retryable statuses are discarded when another upstream can still answer. */
+    boolean shouldRetryStatus(UpstreamAttempt attempt, int status) {
+        if (status != 529 && status != 503 && status != 502 && status != 500 && status != 429) {
+            return false;
+        }
+        pool.get(attempt.upstreamIndex).recordFailure("status " + status);
+        return canRetry();
+    }
+
+    void onUpstreamHeaders(UpstreamAttempt attempt, Response upstream) {
+        int status = upstream.getStatus();
+        if (status < 500 && status != 429) {
+            pool.get(attempt.upstreamIndex).recordSuccess();
+        } else if (status != 529 && status != 503 && status != 502 && status != 500) {
+            pool.get(attempt.upstreamIndex).recordFailure("status " + status);
+        }
+        if (servlet.tenantsMode() && (status == 401 || status == 403)) {
+            // The upstream refused the mirror's own credential: the client must not read the upstream's text.
+            replaced = true;
+            LOG.warn("{} upstream {} answered {} to the mirror's credential; check upstreams[].apiKey",
+                    exchange.requestId(), exchange.upstream(), status);
+            return;
+        }
+        String contentType = upstream.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        sse = contentType != null && contentType.startsWith("text/event-stream");
+        exchange.upstreamRequestId(upstream.getHeaders().get("request-id"));
+        servlet.addTransformers(this, request, status, contentType);
+        transformer = exchange.transformer();
+        if (transformer != null) {
+            dropContentLength = true;
+            transformer.begin(status, contentType);
+        }
+        response.setStatus(status);
+        servlet.copyResponseHeaders(request, response, upstream);
+        if (sse) {
+            // Tell an nginx in front of the host not to buffer the stream.
+            response.setHeader("X-Accel-Buffering", "no");
+        }
+        exchange.contributeHeaders(response);
+        observers = exchange.observers();
+        for (int i = 0; i < observers.size(); i++) {
+            observers.get(i).onHeaders(exchange, status, contentType);
+        }
+    }
+
+    void onUpstreamContent(Response upstream, Content.Chunk chunk, Runnable demander) {
+        ByteBuffer bb = chunk.getByteBuffer();
+        int len = bb.remaining();
+        // The chunk belongs to Jetty, which releases it when this method returns: retain it while it is written.
+        if (replaced || clientGone || len == 0) {
+            demander.run();
+            return;
+        }
+        byte[] arr;
+        int off;
+        if (bb.hasArray()) {
+            arr = bb.array();
+            off = bb.arrayOffset() + bb.position();
+        } else {
+            if (scratch == null || scratch.length < len) {
+                scratch = new byte[Math.max(len, 16 * 1024)];
+            }
+            bb.get(bb.position(), scratch, 0, len);
+            arr = scratch;
+            off = 0;
+        }
+        for (int i = 0; i < observers.size(); i++) {
+            observers.get(i).onContent(exchange, arr, off, len);
+        }
+        if (transformer != null) {
+            ByteBuffer out = transformer.transform(arr, off, len);
+            if (!out.hasRemaining()) {
+                demander.run();
+                return;
+            }
+            if (out.hasArray()) {
+                arr = out.array();
+                off = out.arrayOffset() + out.position();
+                len = out.remaining();
+            } else {
+                arr = new byte[out.remaining()];
+                out.get(arr);
+                off = 0;
+                len = arr.length;
+            }
+        }
+        if (arr != scratch && bb.hasArray() && arr == bb.array()) {
+            if (chunk.canRetain()) {
+                chunk.retain();
+            } else {
+                arr = java.util.Arrays.copyOfRange(arr, off, off + len);
+                off = 0;
+                chunk = Content.Chunk.EMPTY;
+            }
+        } else {
+            chunk = Content.Chunk.EMPTY;
+        }
+        pendingChunk = chunk;
+        pendingDemander = demander;
+        exchange.markFirstByte();
+        writer().write(arr, off, len);
+    }
+
+    private ClientWriter writer() {
+        if (writer == null) {
+            try {
+                writer = new ClientWriter(response.getOutputStream(), this);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return writer;
+    }
+
+    @Override
+    public void written() {
+        Content.Chunk chunk;
+        Runnable demander;
+        byte[] next = null;
+        boolean end = false;
+        synchronized (this) {
+            chunk = pendingChunk;
+            demander = pendingDemander;
+            pendingChunk = null;
+            pendingDemander = null;
+            if (chunk == null) {
+                // The final bytes (transformer tail or SSE error event) are out.
+                finalInFlight = false;
+                end = true;
+            } else if (endRequested) {
+                next = pendingFinal;
+                pendingFinal = null;
+                finalInFlight = next != null;
+                end = next == null;
+            }
+        }
+        if (chunk != null) {
+            chunk.release();
+            demander.run();
+        }
+        if (next != null) {
+            writer.write(next, 0, next.length);
+        } else if (end) {
+            finish();
+        }
+    }
+
+    @Override
+    public void writeFailed(Throwable failure) {
+        clientGone();
+        Content.Chunk chunk;
+        synchronized (this) {
+            chunk = pendingChunk;
+            pendingChunk = null;
+            pendingDemander = null;
+        }
+        if (chunk != null) {
+            chunk.release();
+        }
+    }
+
+    /** The client disconnected: abort the upstream request and end. */
+    void clientGone() {
+        if (clientGone) {
+            return;
+        }
+        clientGone = true;
+        exchange.clientAborted(true);
+        Request r = currentRequest;
+        if (r != null) {
+            r.abort(new IOException("client disconnected"));
+        }
+        finish();
+    }
+
+    void onUpstreamComplete(UpstreamAttempt attempt, Result result) {
+        Throwable failure = result.isFailed() ? result.getFailure() : null;
+        if (attempt.discarded) {
+            send(failure);
+            return;
+        }
+        if (attempt.headersReceived && !replaced) {
+            for (int i = 0; i < observers.size(); i++) {
+                try {
+                    observers.get(i).onEnd(exchange, failure);
+                } catch (RuntimeException e) {
+                    LOG.warn("{} response observer failed", exchange.requestId(), e);
+                }
+            }
+        }
+        if (clientGone) {
+            finish();
+            return;
+        }
+        if (failure != null) {
+            boolean timeout = isTimeout(failure);
+            if (!attempt.headersReceived) {
+                pool.get(attempt.upstreamIndex).recordFailure(timeout ? "timeout" : failure.getClass().getSimpleName());
+                if (!timeout && canRetry()) {
+                    send(failure);
+                    return;
+                }
+            }
+            fail(failure);
+            return;
+        }
+        if (replaced) {
+            writeError(502, ErrorResponses.API_ERROR, "The mirror could not authenticate to its upstream. "
+                    + "This is a configuration problem of the mirror, not of your key; contact its operator.", 0);
+            return;
+        }
+        ByteBuffer tail = transformer == null ? null : transformer.finish();
+        byte[] bytes = null;
+        if (tail != null && tail.hasRemaining()) {
+            bytes = new byte[tail.remaining()];
+            tail.get(bytes);
+        }
+        endAfterWrites(bytes);
+    }
+
+    private void fail(Throwable failure) {
+        boolean timeout = isTimeout(failure);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} upstream failure: {}", exchange.requestId(), failure.toString());
+        }
+        if (writer == null && !response.isCommitted()) {
+            response.reset();
+            if (timeout) {
+                writeError(504, ErrorResponses.TIMEOUT, "The upstream did not answer in time.", 1);
+            } else {
+                writeError(529, ErrorResponses.OVERLOADED, "No upstream could answer the request.", 1);
+            }
+            return;
+        }
+        exchange.errorType(timeout ? ErrorResponses.TIMEOUT : ErrorResponses.OVERLOADED);
+        if (sse) {
+            endAfterWrites(ErrorResponses.sseError(timeout ? ErrorResponses.TIMEOUT : ErrorResponses.OVERLOADED,
+                    timeout ? "The upstream stream timed out." : "The upstream connection was lost mid-stream.",
+                    exchange.clientRequestId()));
+        } else {
+            // A JSON body cut short keeps its Content-Length, so the client sees the truncation.
+            endAfterWrites(null);
+        }
+    }
+
+    /**
+     * Ends the response once every write in flight has left: first {@code bytes} if not null (a transformer's
+     * tail, an SSE error event), then the async completion.
+     */
+    private void endAfterWrites(byte[] bytes) {
+        boolean writeNow;
+        boolean endNow;
+        synchronized (this) {
+            boolean busy = pendingChunk != null || finalInFlight;
+            if (busy) {
+                endRequested = true;
+                pendingFinal = bytes;
+                return;
+            }
+            writeNow = bytes != null;
+            endNow = bytes == null;
+            finalInFlight = writeNow;
+        }
+        if (writeNow) {
+            writer().write(bytes, 0, bytes.length);
+        } else if (endNow) {
+            finish();
+        }
+    }
+
+    private void writeError(int status, String type, String message, long retryAfter) {
+        try {
+            ErrorResponses.write(response, exchange, status, type, message, retryAfter);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{} could not write the error response", exchange.requestId(), e);
+        }
+        finish();
+    }
+
+    void finish() {
+        if (finished.compareAndSet(false, true)) {
+            try {
+                async.complete();
+            } catch (RuntimeException e) {
+                LOG.debug("{} async complete failed", exchange.requestId(), e);
+            }
+        }
+    }
+
+    static boolean isTimeout(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

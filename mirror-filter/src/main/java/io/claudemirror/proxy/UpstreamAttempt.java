@@ -1,0 +1,58 @@
+package io.claudemirror.proxy;
+
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.io.Content;
+
+/**
+ * Listener of one attempt against one upstream. It holds back the status until the headers are known, so a
+ * retryable answer (529, 503…) can be discarded and the request sent elsewhere before the client sees a byte.
+ */
+final class UpstreamAttempt implements Response.Listener {
+    /** The abort cause that marks an attempt discarded for a retry. */
+    static final Throwable RETRY = new RetrySignal();
+
+    private final ProxyExchange exchange;
+    final int upstreamIndex;
+    final long startNanos = System.nanoTime();
+    volatile boolean headersReceived;
+    volatile boolean discarded;
+
+    UpstreamAttempt(ProxyExchange exchange, int upstreamIndex) {
+        this.exchange = exchange;
+        this.upstreamIndex = upstreamIndex;
+    }
+
+    @Override
+    public void onHeaders(Response response) {
+        headersReceived = true;
+        if (exchange.shouldRetryStatus(this, response.getStatus())) {
+            discarded = true;
+            response.abort(RETRY);
+            return;
+        }
+        exchange.onUpstreamHeaders(this, response);
+    }
+
+    @Override
+    public void onContent(Response response, Content.Chunk chunk, Runnable demander) {
+        if (discarded) {
+            return;
+        }
+        exchange.onUpstreamContent(response, chunk, demander);
+    }
+
+    @Override
+    public void onComplete(Result result) {
+        exchange.onUpstreamComplete(this, result);
+    }
+
+    /** Marker, never thrown; no stack trace needed. */
+    private static final class RetrySignal extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        RetrySignal() {
+            super("discarded for failover", null, false, false);
+        }
+    }
+}
