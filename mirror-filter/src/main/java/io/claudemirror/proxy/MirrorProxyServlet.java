@@ -97,6 +97,10 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         return runtime;
     }
 
+    org.eclipse.jetty.util.thread.Scheduler scheduler() {
+        return getHttpClient().getScheduler();
+    }
+
     boolean tenantsMode() {
         return tenantsMode;
     }

@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.Request;
@@ -87,6 +88,16 @@ final class ProxyExchange implements ClientWriter.Sink {
         UpstreamAttempt attempt = new UpstreamAttempt(this, index);
         Request proxyRequest = servlet.newUpstreamRequest(request, exchange, pool.get(index).upstream(), pathAndQuery);
         currentRequest = proxyRequest;
+        long wait = pool.get(index).reserveSendSlot();
+        if (wait > 0) {
+            // Pacing: keep at least minInterval between two requests to this upstream, without blocking a thread.
+            servlet.scheduler().schedule(() -> dispatch(proxyRequest, attempt), wait, TimeUnit.NANOSECONDS);
+        } else {
+            dispatch(proxyRequest, attempt);
+        }
+    }
+
+    private void dispatch(Request proxyRequest, UpstreamAttempt attempt) {
         proxyRequest.send(attempt);
         if (clientGone) {
             proxyRequest.abort(new IOException("client went away"));

@@ -17,9 +17,30 @@ public final class UpstreamState {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private volatile String lastFailure;
+    private final long minIntervalNanos;
+    private final AtomicLong nextSlotNanos = new AtomicLong(Long.MIN_VALUE);
 
     UpstreamState(Upstream upstream) {
         this.upstream = upstream;
+        this.minIntervalNanos = upstream.minInterval().toNanos();
+    }
+
+    /**
+     * Pacing ({@code minInterval}): reserves the next send slot toward this upstream and returns how long the
+     * caller must wait before sending, in nanoseconds (0 when no pacing is configured or the slot is free).
+     */
+    public long reserveSendSlot() {
+        if (minIntervalNanos <= 0) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        while (true) {
+            long next = nextSlotNanos.get();
+            long slot = next == Long.MIN_VALUE || next - now < 0 ? now : next;
+            if (nextSlotNanos.compareAndSet(next, slot + minIntervalNanos)) {
+                return slot - now;
+            }
+        }
     }
 
     public Upstream upstream() {

@@ -1,0 +1,51 @@
+package io.claudemirror.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.claudemirror.config.MirrorConfig;
+import io.claudemirror.support.Http;
+import io.claudemirror.support.MirrorServer;
+import io.claudemirror.support.MirrorServer.Container;
+import io.claudemirror.testkit.FakeAnthropic;
+import io.claudemirror.testkit.RecordedRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** {@code upstreams[].minInterval} spaces requests sent to an upstream, even when clients send them at once. */
+class PacingTest {
+    @ParameterizedTest
+    @EnumSource(Container.class)
+    void parallelRequestsReachTheUpstreamAtLeastMinIntervalApart(Container container) throws Exception {
+        try (FakeAnthropic fake = FakeAnthropic.start();
+             MirrorServer mirror = MirrorServer.start(container, MirrorConfig.builder()
+                     .upstream("paced", fake.baseUrl(), "sk-up").set("upstreams[0].minInterval", "200ms")
+                     .tenant("t", "plain:k").build())) {
+            List<CompletableFuture<Integer>> all = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                all.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return Http.send(Http.post(mirror.baseUrl() + "/v1/messages", "k", Http.messages("p", false)))
+                                .statusCode();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            for (CompletableFuture<Integer> f : all) {
+                assertThat(f.get()).isEqualTo(200);
+            }
+            List<RecordedRequest> got = fake.journal().all();
+            assertThat(got).hasSize(5);
+            List<Long> times = new ArrayList<>();
+            got.forEach(r -> times.add(r.receivedAtNanos()));
+            times.sort(Long::compare);
+            for (int i = 1; i < times.size(); i++) {
+                // 200 ms apart at the sender; allow a little scheduling jitter at the receiver.
+                assertThat(times.get(i) - times.get(i - 1)).isGreaterThan(170_000_000L);
+            }
+        }
+    }
+}
