@@ -1,7 +1,9 @@
 package io.claudemirror.proxy;
 
-import java.util.Locale;
+import java.util.Collection;
+import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Which headers cross the mirror (CONTRACT §4). Upstream: never the client's credentials, cookies, addresses
@@ -9,36 +11,46 @@ import java.util.Set;
  * tenants mode — anything describing the mirror's upstream account.
  */
 final class HeaderPolicy {
-    /** Request headers never forwarded (hop-by-hop ones are dropped by Jetty's base class already). */
-    static final Set<String> REQUEST_DROP = Set.of(
-            "cookie", "cookie2", "x-api-key", "authorization", "proxy-authorization", "content-length",
-            "x-mirror-cache", "accept-encoding", "expect");
+    // Case-insensitive sets: header names arrive in any case, and lower-casing each one would allocate.
+
+    /** Request headers never forwarded: hop-by-hop, Host, credentials, cookies, the mirror's own controls. */
+    static final Set<String> REQUEST_DROP = ci(List.of(
+            "connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "proxy-connection",
+            "transfer-encoding", "te", "trailer", "upgrade", "host",
+            "cookie", "cookie2", "x-api-key", "authorization", "content-length",
+            "x-mirror-cache", "accept-encoding", "expect"));
 
     /** Request headers that carry the client's address; forwarded only when configured. */
-    static final Set<String> REQUEST_ADDRESS = Set.of(
+    static final Set<String> REQUEST_ADDRESS = ci(List.of(
             "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-server",
-            "forwarded", "via", "x-real-ip", "true-client-ip", "cf-connecting-ip", "x-client-ip");
+            "forwarded", "via", "x-real-ip", "true-client-ip", "cf-connecting-ip", "x-client-ip"));
 
     /** Response headers never passed back. */
-    static final Set<String> RESPONSE_DROP = Set.of(
+    static final Set<String> RESPONSE_DROP = ci(List.of(
             "set-cookie", "set-cookie2", "server", "via", "alt-svc", "strict-transport-security", "report-to", "nel",
-            "x-envoy-upstream-service-time", "anthropic-organization-id", "x-powered-by");
+            "x-envoy-upstream-service-time", "anthropic-organization-id", "x-powered-by"));
 
     /** Response headers about the upstream account, dropped in tenants mode (the tenant gets its own). */
-    static final Set<String> RESPONSE_ACCOUNT = Set.of("anthropic-workspace-id");
+    static final Set<String> RESPONSE_ACCOUNT = ci(List.of("anthropic-workspace-id"));
+
+    private static Set<String> ci(Collection<String> names) {
+        TreeSet<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        set.addAll(names);
+        return set;
+    }
 
     private HeaderPolicy() {
     }
 
-    static boolean dropResponse(String lowerName, boolean tenantsMode) {
-        if (RESPONSE_DROP.contains(lowerName) || lowerName.startsWith("cf-") || lowerName.startsWith("x-envoy-")) {
+    static boolean dropResponse(String name, boolean tenantsMode) {
+        if (RESPONSE_DROP.contains(name) || startsWith(name, "cf-") || startsWith(name, "x-envoy-")) {
             return true;
         }
-        return tenantsMode && (RESPONSE_ACCOUNT.contains(lowerName) || lowerName.startsWith("anthropic-ratelimit-")
-                || lowerName.startsWith("anthropic-priority-"));
+        return tenantsMode && (RESPONSE_ACCOUNT.contains(name) || startsWith(name, "anthropic-ratelimit-")
+                || startsWith(name, "anthropic-priority-"));
     }
 
-    static String lower(String name) {
-        return name.toLowerCase(Locale.ROOT);
+    static boolean startsWith(String name, String lowerPrefix) {
+        return name.regionMatches(true, 0, lowerPrefix, 0, lowerPrefix.length());
     }
 }

@@ -257,10 +257,8 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         HttpFields.Mutable fields = HttpFields.build();
         for (Enumeration<String> names = clientRequest.getHeaderNames(); names.hasMoreElements(); ) {
             String name = names.nextElement();
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (HOP_HEADERS.contains(lower) || lower.equals("host") || HeaderPolicy.REQUEST_DROP.contains(lower)
-                    || (!forwardAddress && HeaderPolicy.REQUEST_ADDRESS.contains(lower))
-                    || (connectionHeaders != null && connectionHeaders.contains(lower))) {
+            if (HeaderPolicy.REQUEST_DROP.contains(name) || (!forwardAddress && HeaderPolicy.REQUEST_ADDRESS.contains(name))
+                    || (connectionHeaders != null && connectionHeaders.contains(name.toLowerCase(Locale.ROOT)))) {
                 continue;
             }
             for (Enumeration<String> values = clientRequest.getHeaders(name); values.hasMoreElements(); ) {
@@ -285,11 +283,10 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
     @Override
     protected String filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse,
                                                 String headerName, String headerValue) {
-        String lower = headerName.toLowerCase(Locale.ROOT);
-        if (HeaderPolicy.dropResponse(lower, tenantsMode)) {
+        if (HeaderPolicy.dropResponse(headerName, tenantsMode)) {
             return null;
         }
-        if (lower.equals("content-length")) {
+        if (headerName.equalsIgnoreCase("content-length")) {
             ProxyExchange px = (ProxyExchange) clientRequest.getAttribute(PROXY_EXCHANGE);
             if (px != null && px.dropContentLength) {
                 return null;
