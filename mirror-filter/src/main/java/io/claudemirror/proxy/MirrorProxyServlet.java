@@ -55,6 +55,7 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
     private transient MirrorConfig config;
     private transient List<String> upstreamSecrets;
     private boolean tenantsMode;
+    private volatile boolean asyncWarned;
 
     public MirrorProxyServlet() {
     }
@@ -175,6 +176,18 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         }
         if (exchange.bodyLength() > 0 && isJson(request.getContentType()) && !exchange.facts().valid()) {
             ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST, exchange.facts().error(), 0);
+            return;
+        }
+        if (!request.isAsyncSupported()) {
+            // A filter in front of the proxy was registered without async support: say so instead of failing
+            // obscurely inside startAsync().
+            if (!asyncWarned) {
+                asyncWarned = true;
+                log("claude-mirror: a filter in front of " + getServletName() + " is not async-supported; "
+                        + "register every filter on the mirror's path with async-supported=true");
+            }
+            ErrorResponses.write(response, exchange, 500, ErrorResponses.API_ERROR,
+                    "mirror misconfigured: a filter in front of the proxy is not async-supported", 0);
             return;
         }
         if (isMessages(pathAndQuery) && "POST".equals(request.getMethod())) {

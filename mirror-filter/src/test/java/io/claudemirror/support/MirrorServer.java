@@ -38,6 +38,12 @@ public final class MirrorServer implements AutoCloseable {
     }
 
     public static MirrorServer start(Container container, MirrorConfig config) throws Exception {
+        return start(container, config, ctx -> { });
+    }
+
+    /** Like {@link #start(Container, MirrorConfig)}, letting the host register its own components first. */
+    public static MirrorServer start(Container container, MirrorConfig config,
+                                     java.util.function.Consumer<jakarta.servlet.ServletContext> host) throws Exception {
         AtomicReference<MirrorRuntime> runtime = new AtomicReference<>();
         if (container == Container.JETTY) {
             Server server = new Server();
@@ -47,7 +53,10 @@ public final class MirrorServer implements AutoCloseable {
             connector.setIdleTimeout(10 * 60_000);
             server.addConnector(connector);
             ServletContextHandler context = new ServletContextHandler("/");
-            context.addServletContainerInitializer((classes, ctx) -> runtime.set(ClaudeMirror.install(ctx, config)));
+            context.addServletContainerInitializer((classes, ctx) -> {
+                host.accept(ctx);
+                runtime.set(ClaudeMirror.install(ctx, config));
+            });
             server.setHandler(context);
             server.start();
             return new MirrorServer(container, server, null, connector.getLocalPort(), config, runtime.get());
@@ -60,7 +69,10 @@ public final class MirrorServer implements AutoCloseable {
         connector.setProperty("address", "127.0.0.1");
         tomcat.setConnector(connector);
         Context context = tomcat.addContext("", base.getAbsolutePath());
-        context.addServletContainerInitializer((classes, ctx) -> runtime.set(ClaudeMirror.install(ctx, config)), null);
+        context.addServletContainerInitializer((classes, ctx) -> {
+            host.accept(ctx);
+            runtime.set(ClaudeMirror.install(ctx, config));
+        }, null);
         tomcat.start();
         return new MirrorServer(container, null, tomcat, connector.getLocalPort(), config, runtime.get());
     }
