@@ -26,8 +26,8 @@ tenants:
     keys: ["plain:sk-bench"]
     limits:
       requestsPerMinute: 100000000
-      inputTokensPerMinute: 100000000000
-      outputTokensPerMinute: 100000000000
+      inputTokensPerMinute: 1000000000
+      outputTokensPerMinute: 1000000000
       maxConcurrent: 10000
 pii:
   mode: redact

@@ -2,6 +2,7 @@ package io.claudemirror;
 
 import io.claudemirror.config.ConfigException;
 import io.claudemirror.config.ConfigLoader;
+import io.claudemirror.errors.ErrorResponses;
 import io.claudemirror.exchange.Exchange;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -22,6 +23,7 @@ import java.util.Map;
  * registered {@code asyncSupported}: the proxy servlet behind it starts async processing.
  */
 public abstract class MirrorFilter implements Filter {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MirrorFilter.class);
     private MirrorRuntime runtime;
 
     /** For hosts that build the runtime themselves (code or Spring). */
@@ -60,6 +62,13 @@ public abstract class MirrorFilter implements Filter {
         Exchange exchange = Exchange.open(request);
         try {
             filter(exchange, request, response, chain);
+        } catch (RuntimeException e) {
+            // Never the container's HTML error page: a client SDK must get the envelope it can parse.
+            LOG.error("{} {} failed", exchange.requestId(), getClass().getSimpleName(), e);
+            if (!request.isAsyncStarted()) {
+                ErrorResponses.write(response, exchange, 500, ErrorResponses.API_ERROR,
+                        "internal error in the mirror", 0);
+            }
         } finally {
             if (owner) {
                 exchange.arm(request, response);

@@ -147,6 +147,11 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         Exchange exchange = Exchange.open(request);
         try {
             proxy(exchange, request, response);
+        } catch (RuntimeException e) {
+            log("claude-mirror: " + exchange.requestId() + " proxy failed", e);
+            if (!request.isAsyncStarted()) {
+                ErrorResponses.write(response, exchange, 500, ErrorResponses.API_ERROR, "internal error in the mirror", 0);
+            }
         } finally {
             if (owner) {
                 exchange.arm(request, response);
