@@ -1,0 +1,94 @@
+package io.claudemirror.demo.tomcat;
+
+import com.codahale.metrics.MetricRegistry;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A host application on Spring Boot 3.5 with embedded Tomcat 10.1 that mounts the Claude mirror from its Spring
+ * configuration ({@link MirrorSetup}), beside its own page at {@code /} ({@link HostPageController}).
+ * <pre>
+ * java -jar mirror-tomcat-demo.jar [--port N] [--config FILE]
+ * </pre>
+ * {@code --port} becomes {@code server.port}; the configuration file becomes the property
+ * {@value MirrorSetup#CONFIG_PROPERTY}.
+ */
+@SpringBootApplication
+public class TomcatDemo {
+    private static final Logger LOG = LoggerFactory.getLogger(TomcatDemo.class);
+
+    public static void main(String[] args) {
+        DemoOptions options;
+        try {
+            options = DemoOptions.parse(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Running running;
+        try {
+            running = start(options.port(), options.config());
+        } catch (RuntimeException e) {
+            // Spring Boot has already reported why (see MirrorConfigFailureAnalyzer for configuration errors).
+            System.exit(1);
+            return;
+        }
+        // Spring's shutdown hook closes the context, Tomcat and the embedded upstream on Ctrl-C.
+        System.out.println(Instructions.text("Spring Boot 3.5 / Tomcat 10.1", "http://localhost:" + running.port(),
+                running.source()));
+    }
+
+    /**
+     * Starts the host on {@code port} (0: a free one) with the YAML {@code config}, or the embedded default when
+     * it is {@code null}. A bad configuration fails the start, with a {@code ConfigException} as root cause.
+     */
+    public static Running start(int port, Path config) {
+        SpringApplication app = new SpringApplication(TomcatDemo.class);
+        // Command-line arguments outrank the environment: start(port, null) means the embedded default even when
+        // MIRROR_CONFIG is set (main has already applied it).
+        ConfigurableApplicationContext context = app.run("--server.port=" + port,
+                "--" + MirrorSetup.CONFIG_PROPERTY + "=" + (config == null ? "" : config.toAbsolutePath()));
+        Running running = new Running(context);
+        LOG.info("Acme host app (Spring Boot/Tomcat) listening on http://localhost:{}/ with the Claude mirror at {}/v1",
+                running.port(), running.source().config().mountPath());
+        return running;
+    }
+
+    /** A started demo: its port, and {@link #close()} to stop Spring, Tomcat and the embedded upstream. */
+    public static final class Running implements AutoCloseable {
+        private final ConfigurableApplicationContext context;
+
+        Running(ConfigurableApplicationContext context) {
+            this.context = context;
+        }
+
+        public int port() {
+            return ((ServletWebServerApplicationContext) context).getWebServer().getPort();
+        }
+
+        /** {@code http://localhost:PORT}, without the mount path. */
+        public String url() {
+            return "http://localhost:" + port();
+        }
+
+        MirrorSource source() {
+            return context.getBean(MirrorSource.class);
+        }
+
+        /** The host's registry, which the mirror records into. */
+        public MetricRegistry metrics() {
+            return context.getBean(MetricRegistry.class);
+        }
+
+        @Override
+        public void close() {
+            context.close();
+        }
+    }
+}
