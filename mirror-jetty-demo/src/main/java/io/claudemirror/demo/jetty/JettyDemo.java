@@ -1,5 +1,9 @@
 package io.claudemirror.demo.jetty;
 
+import io.claudemirror.demo.DemoOptions;
+import io.claudemirror.demo.Instructions;
+import io.claudemirror.demo.MirrorSource;
+
 import com.codahale.metrics.MetricRegistry;
 import io.claudemirror.MirrorContextListener;
 import io.claudemirror.config.ConfigException;

@@ -1,5 +1,9 @@
 package io.claudemirror.demo.tomcat;
 
+import io.claudemirror.demo.DemoOptions;
+import io.claudemirror.demo.Instructions;
+import io.claudemirror.demo.MirrorSource;
+
 import com.codahale.metrics.MetricRegistry;
 import java.nio.file.Path;
 import org.slf4j.Logger;

@@ -1,5 +1,9 @@
 package io.claudemirror.demo.tomcat;
 
+import io.claudemirror.demo.DemoOptions;
+import io.claudemirror.demo.Instructions;
+import io.claudemirror.demo.MirrorSource;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package io.claudemirror.demo.tomcat;
+package io.claudemirror.demo;
 
 import io.claudemirror.config.ConfigLoader;
 import io.claudemirror.config.MirrorConfig;
@@ -23,7 +23,7 @@ public final class MirrorSource implements AutoCloseable {
     /** The demo tenant's mirror key (what clients send). */
     public static final String DEMO_KEY = "sk-mirror-demo";
     /** The credential the mirror injects towards the fake; the fake refuses any other, clients never see it. */
-    static final String FAKE_UPSTREAM_KEY = "sk-ant-demo-upstream-credential";
+    public static final String FAKE_UPSTREAM_KEY = "sk-ant-demo-upstream-credential";
 
     private static final Logger LOG = LoggerFactory.getLogger(MirrorSource.class);
 
@@ -102,7 +102,7 @@ public final class MirrorSource implements AutoCloseable {
     }
 
     /** The embedded fake upstream, or {@code null}; tests read its journal. */
-    FakeAnthropic fakeUpstream() {
+    public FakeAnthropic fakeUpstream() {
         return fake;
     }
 

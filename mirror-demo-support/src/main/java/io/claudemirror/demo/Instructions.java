@@ -1,16 +1,16 @@
-package io.claudemirror.demo.tomcat;
+package io.claudemirror.demo;
 
 /**
  * The text the demo prints once it listens: how to point curl, the official SDKs and Claude Code at the mirror.
  * With a user configuration the key is a placeholder, since the demo cannot know the tenants' plain keys.
  */
-final class Instructions {
+public final class Instructions {
     private static final String MODEL = "claude-sonnet-4-5";
 
     private Instructions() {
     }
 
-    static String text(String host, String baseUrl, MirrorSource source) {
+    public static String text(String host, String baseUrl, MirrorSource source) {
         String key = source.embedded() ? MirrorSource.DEMO_KEY : "<your tenant key>";
         StringBuilder sb = new StringBuilder(2048);
         sb.append('\n').append("Claude Mirror demo on ").append(host).append('\n');

@@ -1,4 +1,4 @@
-package io.claudemirror.demo.tomcat;
+package io.claudemirror.demo;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +15,7 @@ import java.util.Map;
 public record DemoOptions(int port, Path config) {
     public static final int DEFAULT_PORT = 8080;
     public static final String CONFIG_ENV = "MIRROR_CONFIG";
-    public static final String USAGE = "usage: java -jar mirror-tomcat-demo.jar [--port N] [--config FILE]"
+    public static final String USAGE = "usage: java -jar mirror-jetty-demo.jar|mirror-tomcat-demo.jar [--port N] [--config FILE]"
             + " (or env " + CONFIG_ENV + "=FILE)";
 
     /** Parses {@code args}; an unknown option, a bad port or a missing file throws with a message for the user. */
