@@ -113,7 +113,7 @@ public final class ConfigReader {
 
         ConfigNode q = root.child("qos");
         Qos qos = new Qos((int) q.number("maxInFlight", 0, 0), q.duration("maxQueueWait", Duration.ofSeconds(30)),
-                (int) q.number("maxQueued", 1000, 1));
+                (int) q.number("maxQueued", 100, 1));
         q.finish();
 
         ConfigNode f = root.child("failover");

@@ -61,7 +61,8 @@ public final class LocalTenantLimiter implements TenantLimiter {
         long outputReservation = l.outputTokensPerMinute() > 0 ? out : 0;
         long dailyOutput = l.tokensPerDay() > 0 ? out : 0;
         long dailyInput = l.tokensPerDay() > 0 ? Math.min(in, l.tokensPerDay() - out) : 0;
-        return b.admit(inputReservation, outputReservation, dailyInput, dailyOutput, permit);
+        // Without a concurrency limit there is nothing to count: no permit, nothing to release.
+        return b.admit(inputReservation, outputReservation, dailyInput, dailyOutput, permit && l.maxConcurrent() > 0);
     }
 
     @Override
@@ -76,7 +77,7 @@ public final class LocalTenantLimiter implements TenantLimiter {
         return buckets(tenant).headroom();
     }
 
-    /** Requests of {@code tenant} holding a concurrency permit now. */
+    /** Requests of {@code tenant} holding a concurrency permit now (always 0 without {@code maxConcurrent}). */
     public int inFlight(Tenant tenant) {
         return buckets(tenant).inFlight();
     }

@@ -22,12 +22,14 @@ final class TenantBuckets {
     private static final Logger LOG = LoggerFactory.getLogger(TenantBuckets.class);
     private static final long MINUTE_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long DAY_NANOS = TimeUnit.DAYS.toNanos(1);
+    /** Bucket4j's highest refill rate, 1 token per nanosecond, per minute. */
+    private static final long MAX_REFILL_PER_MINUTE = MINUTE_NANOS;
     /** Wait reported for a full concurrency limit: when a permit frees up is unknowable, so the shortest. */
     private static final long CONCURRENCY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     final String tenantId;
     private final Limits limits;
-    private final TimeMeter clock;
+    private final LatchedTime now;
     private final Bucket requests;
     private final Bucket input;
     private final Bucket output;
@@ -37,11 +39,41 @@ final class TenantBuckets {
     TenantBuckets(String tenantId, Limits limits, TimeMeter clock) {
         this.tenantId = tenantId;
         this.limits = limits;
-        this.clock = clock;
-        this.requests = perMinute(limits.requestsPerMinute(), clock);
-        this.input = perMinute(limits.inputTokensPerMinute(), clock);
-        this.output = perMinute(limits.outputTokensPerMinute(), clock);
-        this.daily = perDay(limits.tokensPerDay(), clock);
+        this.now = new LatchedTime(clock);
+        now.latch();
+        this.requests = perMinute(limits.requestsPerMinute(), now);
+        this.input = perMinute(limits.inputTokensPerMinute(), now);
+        this.output = perMinute(limits.outputTokensPerMinute(), now);
+        this.daily = perDay(limits.tokensPerDay(), now);
+    }
+
+    /**
+     * The time every bucket of this tenant sees during one locked operation: the clock is read once per operation
+     * instead of once per bucket call (up to seven), and all buckets refill to the same instant, so undoing a
+     * partial admission restores them exactly. Only read and written under the tenant's monitor.
+     */
+    private static final class LatchedTime implements TimeMeter {
+        private final TimeMeter source;
+        private long nanos;
+
+        LatchedTime(TimeMeter source) {
+            this.source = source;
+        }
+
+        long latch() {
+            nanos = source.currentTimeNanos();
+            return nanos;
+        }
+
+        @Override
+        public long currentTimeNanos() {
+            return nanos;
+        }
+
+        @Override
+        public boolean isWallClockBased() {
+            return source.isWallClockBased();
+        }
     }
 
     /**
@@ -52,8 +84,10 @@ final class TenantBuckets {
         if (limit <= 0) {
             return null;
         }
+        // Bucket4j refuses refill rates above 1 token per nanosecond; a limit that high is unlimited in practice.
+        long refill = Math.min(limit, MAX_REFILL_PER_MINUTE);
         return Bucket.builder().withCustomTimePrecision(clock).withSynchronizationStrategy(SynchronizationStrategy.NONE)
-                .addLimit(l -> l.capacity(limit).refillGreedy(limit, Duration.ofMinutes(1))).build();
+                .addLimit(l -> l.capacity(limit).refillGreedy(refill, Duration.ofMinutes(1))).build();
     }
 
     /** A budget, not a rate: refilled to full at each 00:00 UTC, so a tenant can plan its day. */
@@ -62,8 +96,9 @@ final class TenantBuckets {
             return null;
         }
         Instant nextMidnight = Instant.ofEpochSecond(0, nextMidnightNanos(clock.currentTimeNanos()));
+        long refill = Math.min(limit, DAY_NANOS);
         return Bucket.builder().withCustomTimePrecision(clock).withSynchronizationStrategy(SynchronizationStrategy.NONE)
-                .addLimit(l -> l.capacity(limit).refillIntervallyAligned(limit, Duration.ofDays(1), nextMidnight))
+                .addLimit(l -> l.capacity(limit).refillIntervallyAligned(refill, Duration.ofDays(1), nextMidnight))
                 .build();
     }
 
@@ -81,6 +116,7 @@ final class TenantBuckets {
      */
     synchronized Admission admit(long inputTokens, long outputTokens, long dailyInput, long dailyOutput,
                                  boolean permit) {
+        now.latch();
         if (permit && limits.maxConcurrent() > 0 && inFlight >= limits.maxConcurrent()) {
             return Admission.rejected(LimitKind.CONCURRENT, CONCURRENCY_WAIT_NANOS, true);
         }
@@ -164,6 +200,7 @@ final class TenantBuckets {
      * usage exceeded the estimate waits it off.
      */
     synchronized void settle(Admission a, long realInput, long realOutput) {
+        now.latch();
         if (a.holdsPermit()) {
             inFlight--;
         }
@@ -203,11 +240,11 @@ final class TenantBuckets {
     }
 
     synchronized Headroom headroom() {
-        long now = clock.currentTimeNanos();
-        return new Headroom(perMinuteQuota(requests, limits.requestsPerMinute(), now),
-                perMinuteQuota(input, limits.inputTokensPerMinute(), now),
-                perMinuteQuota(output, limits.outputTokensPerMinute(), now),
-                dailyQuota(now));
+        long t = now.latch();
+        return new Headroom(perMinuteQuota(requests, limits.requestsPerMinute(), t),
+                perMinuteQuota(input, limits.inputTokensPerMinute(), t),
+                perMinuteQuota(output, limits.outputTokensPerMinute(), t),
+                dailyQuota(t));
     }
 
     private static Headroom.Quota perMinuteQuota(Bucket bucket, long limit, long now) {

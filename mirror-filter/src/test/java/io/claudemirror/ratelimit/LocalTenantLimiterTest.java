@@ -284,6 +284,16 @@ class LocalTenantLimiterTest {
     }
 
     @Test
+    void limitsAboveBucket4jsHighestRefillRateStillWork() {
+        // Bucket4j allows at most 1 token per nanosecond (60e9 per minute) of refill.
+        long huge = 1_000_000_000_000L;
+        Tenant t = tenant(new Limits(huge, huge, huge, 0, Long.MAX_VALUE / 2));
+        LocalTenantLimiter lim = limiter(t);
+        assertThat(lim.admit(t, 1_000_000, 1_000_000, true).granted()).isTrue();
+        assertThat(lim.headroom(t).inputTokens().limit()).isEqualTo(huge);
+    }
+
+    @Test
     void aTenantNotInTheConfigurationGetsItsOwnBuckets() {
         LocalTenantLimiter lim = new LocalTenantLimiter(List.of(), clock);
         Tenant t = tenant(new Limits(1, 0, 0, 0, 0));

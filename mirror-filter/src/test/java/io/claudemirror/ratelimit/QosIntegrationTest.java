@@ -11,10 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** The mirror-wide in-flight cap on Jetty and Tomcat, against a slow upstream. */
+@Timeout(90)
 class QosIntegrationTest {
     MirrorHarness h;
 

@@ -26,10 +26,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Tenant limits on Jetty and Tomcat, seen by real clients through the real proxy. */
+@Timeout(90)
 class RateLimitIntegrationTest {
     MirrorHarness h;
     AnthropicClient client;
@@ -129,6 +131,7 @@ class RateLimitIntegrationTest {
         Tenant t = h.tenant("t1");
         byte[] body = MirrorHarness.messages("word ".repeat(200), 1000, true).getBytes(StandardCharsets.UTF_8);
         try (Socket socket = new Socket("127.0.0.1", h.mirror.port())) {
+            socket.setSoTimeout(15_000);
             OutputStream out = socket.getOutputStream();
             out.write(("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: sk-test\r\n"
                     + "anthropic-version: 2023-06-01\r\ncontent-type: application/json\r\ncontent-length: "
