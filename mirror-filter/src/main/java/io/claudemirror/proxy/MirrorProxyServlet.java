@@ -179,7 +179,9 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
                     "could not read the request body", 0);
             return;
         }
-        if (exchange.bodyLength() > 0 && isJson(request.getContentType()) && !exchange.facts().valid()) {
+        // A compressed body is forwarded as sent; only a plain JSON body can be checked here.
+        if (exchange.bodyLength() > 0 && isJson(request.getContentType()) && isIdentity(request.getHeader("Content-Encoding"))
+                && !exchange.facts().valid()) {
             ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST, exchange.facts().error(), 0);
             return;
         }
@@ -331,6 +333,10 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         int pathStart = url.indexOf("/", url.indexOf("//") + 2);
         String origin = pathStart < 0 ? url.toString() : url.substring(0, pathStart);
         return origin + request.getContextPath() + config.mountPath();
+    }
+
+    static boolean isIdentity(String contentEncoding) {
+        return contentEncoding == null || contentEncoding.isEmpty() || contentEncoding.equalsIgnoreCase("identity");
     }
 
     static boolean isJson(String contentType) {

@@ -64,6 +64,24 @@ class WireFidelityTest {
 
     @ParameterizedTest
     @EnumSource(Container.class)
+    void aCompressedBodyIsForwardedAsSent(Container container) throws Exception {
+        start(container);
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(Http.messages("compressed", false).getBytes(StandardCharsets.UTF_8));
+        }
+        HttpResponse<String> r = Http.send(HttpRequest.newBuilder(URI.create(mirror.baseUrl() + "/v1/messages"))
+                .header("x-api-key", KEY).header("anthropic-version", "2023-06-01")
+                .header("content-type", "application/json").header("content-encoding", "gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(gz.toByteArray())));
+        RecordedRequest got = fake.journal().last();
+        assertThat(got.body()).isEqualTo(gz.toByteArray());
+        assertThat(got.header("content-encoding")).isEqualTo("gzip");
+        assertThat(r.statusCode()).isNotEqualTo(502);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Container.class)
     void headerHygieneBothWays(Container container) throws Exception {
         start(container);
         HttpResponse<String> r = Http.send(Http.post(mirror.baseUrl() + "/v1/messages", KEY, Http.messages("hi", false))
