@@ -1,9 +1,14 @@
 package io.claudemirror;
 
+import com.codahale.metrics.MetricRegistry;
+import io.claudemirror.audit.AuditFilter;
 import io.claudemirror.auth.AuthFilter;
 import io.claudemirror.config.MirrorConfig;
+import io.claudemirror.metrics.MetricsFilter;
+import io.claudemirror.metrics.MirrorMetrics;
 import io.claudemirror.proxy.MirrorProxyServlet;
 import io.claudemirror.web.HealthServlet;
+import io.claudemirror.web.MetricsServlet;
 import io.claudemirror.web.ProbeServlet;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -22,9 +27,10 @@ import java.util.EnumSet;
  *     .tenant("team-a", "sha256:…")
  *     .build());
  * }</pre>
- * Registers, on {@code {mountPath}/v1/*} and in this order, the auth, rate-limit, PII and QoS filters and the
- * proxy servlet (all async-supported); {@code {mountPath}/api/hello} for Claude Code's probe; and
- * {@code {mountPath}/health}. Call it before the context starts (a {@code ServletContainerInitializer}, a
+ * Registers, on {@code {mountPath}/v1/*} and in this order, the audit, metrics, auth, rate-limit, PII and QoS
+ * filters and the proxy servlet (all async-supported); {@code {mountPath}/api/hello} for Claude Code's probe;
+ * {@code {mountPath}/health}; and {@code {mountPath}/metrics} when the optional Prometheus dependency is present.
+ * Call it before the context starts (a {@code ServletContainerInitializer}, a
  * {@code ServletContextListener} declared in web.xml, or Spring's {@code ServletContextInitializer}).
  */
 public final class ClaudeMirror {
@@ -36,20 +42,43 @@ public final class ClaudeMirror {
     public static final String PROXY_SERVLET = "claude-mirror-proxy";
     public static final String PROBE_SERVLET = "claude-mirror-probe";
     public static final String HEALTH_SERVLET = "claude-mirror-health";
+    public static final String AUDIT_FILTER = "claude-mirror-audit";
+    public static final String METRICS_FILTER = "claude-mirror-metrics";
+    public static final String METRICS_SERVLET = "claude-mirror-metrics-servlet";
 
     private ClaudeMirror() {
     }
 
-    /** Creates the runtime, registers everything, and closes the runtime when the context is destroyed. */
+    /**
+     * {@link #install(ServletContext, MirrorConfig, MetricRegistry)} with the host's Dropwizard registry from the
+     * context ({@link MirrorMetrics#REGISTRY_ATTRIBUTES}); if the host has none, a new one, published as the
+     * context attribute {@link MirrorMetrics#REGISTRY_ATTRIBUTE} so the host can report it.
+     */
     public static MirrorRuntime install(ServletContext context, MirrorConfig config) {
+        MetricRegistry registry = MirrorMetrics.findRegistry(context);
+        if (registry == null) {
+            registry = new MetricRegistry();
+            context.setAttribute(MirrorMetrics.REGISTRY_ATTRIBUTE, registry);
+        }
+        return install(context, config, registry);
+    }
+
+    /**
+     * Creates the runtime, registers everything (metrics into {@code registry}), and closes the runtime when the
+     * context is destroyed.
+     */
+    public static MirrorRuntime install(ServletContext context, MirrorConfig config, MetricRegistry registry) {
         MirrorRuntime runtime = new MirrorRuntime(config);
         context.setAttribute(MirrorRuntime.ATTRIBUTE, runtime);
         String mount = config.mountPath();
         String api = mount + "/v1/*";
 
+        // First: rejected requests (401, 413, 429…) are audited and counted too.
+        filter(context, AUDIT_FILTER, new AuditFilter(runtime), api);
+        filter(context, METRICS_FILTER, new MetricsFilter(runtime, registry), api);
         filter(context, AUTH_FILTER, new AuthFilter(runtime), api);
         filter(context, RATE_LIMIT_FILTER, new io.claudemirror.ratelimit.RateLimitFilter(runtime), api);
-        // PII filter registration (pii helper)
+        filter(context, PII_FILTER, new io.claudemirror.pii.PiiFilter(runtime), api);
         // Last before the proxy: whatever an earlier filter answered (a cache hit) never queues.
         filter(context, QOS_FILTER, new io.claudemirror.ratelimit.QosFilter(runtime), api);
 
@@ -63,6 +92,12 @@ public final class ClaudeMirror {
 
         ServletRegistration.Dynamic health = context.addServlet(HEALTH_SERVLET, new HealthServlet(runtime));
         health.addMapping(mount + "/health");
+
+        // The Prometheus exposition needs an optional dependency; the Dropwizard metrics work without it.
+        if (MetricsServlet.available()) {
+            ServletRegistration.Dynamic metrics = context.addServlet(METRICS_SERVLET, new MetricsServlet(registry));
+            metrics.addMapping(mount + "/metrics");
+        }
 
         context.addListener(new ServletContextListener() {
             @Override

@@ -53,15 +53,23 @@ public final class MirrorRuntime implements AutoCloseable {
      * {@link AutoCloseable} is closed with the runtime.
      */
     public <T> T service(Class<T> type, Supplier<? extends T> factory) {
-        Object s = services.computeIfAbsent(type, k -> {
-            T created = factory.get();
-            if (created instanceof AutoCloseable c) {
-                synchronized (closeables) {
-                    closeables.add(c);
+        Object s = services.get(type);
+        if (s == null) {
+            // Not computeIfAbsent: a factory may itself ask for another service, which that method forbids.
+            synchronized (services) {
+                s = services.get(type);
+                if (s == null) {
+                    T created = factory.get();
+                    if (created instanceof AutoCloseable c) {
+                        synchronized (closeables) {
+                            closeables.add(c);
+                        }
+                    }
+                    services.put(type, created);
+                    s = created;
                 }
             }
-            return created;
-        });
+        }
         return type.cast(s);
     }
 

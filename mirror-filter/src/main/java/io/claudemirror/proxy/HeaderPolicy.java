@@ -25,6 +25,11 @@ final class HeaderPolicy {
             "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-server",
             "forwarded", "via", "x-real-ip", "true-client-ip", "cf-connecting-ip", "x-client-ip"));
 
+    /** Hop-by-hop response headers, never copied: the container frames its own response. */
+    static final Set<String> RESPONSE_HOP = ci(List.of(
+            "connection", "keep-alive", "proxy-authenticate", "proxy-connection", "transfer-encoding", "te",
+            "trailer", "upgrade"));
+
     /** Response headers never passed back. */
     static final Set<String> RESPONSE_DROP = ci(List.of(
             "set-cookie", "set-cookie2", "server", "via", "alt-svc", "strict-transport-security", "report-to", "nel",

@@ -34,6 +34,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -129,6 +130,9 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         long idle = config.timeouts().idle().toMillis();
         client.setIdleTimeout(idle > 0 ? idle : 0);
         client.setUserAgentField(null);
+        // Heap buffers: upstream chunks then have an array the servlet output can write without a copy.
+        client.setUseInputDirectByteBuffers(false);
+        client.setUseOutputDirectByteBuffers(false);
         client.setRequestBufferSize(16 * 1024);
         client.setResponseBufferSize(16 * 1024);
         try {
@@ -296,23 +300,44 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         }
     }
 
+    /**
+     * Copies the upstream's response headers in one pass without allocating: hop-by-hop and policy-dropped
+     * headers are skipped; the first occurrence of a name replaces anything set earlier (as Jetty 12.1 does),
+     * repeats are added.
+     */
     void copyResponseHeaders(HttpServletRequest request, HttpServletResponse response, Response upstream) {
-        onServerResponseHeaders(request, response, upstream);
-    }
-
-    @Override
-    protected String filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse,
-                                                String headerName, String headerValue) {
-        if (HeaderPolicy.dropResponse(headerName, tenantsMode)) {
-            return null;
-        }
-        if (headerName.equalsIgnoreCase("content-length")) {
-            ProxyExchange px = (ProxyExchange) clientRequest.getAttribute(PROXY_EXCHANGE);
-            if (px != null && px.dropContentLength) {
-                return null;
+        HttpFields fields = upstream.getHeaders();
+        ProxyExchange px = (ProxyExchange) request.getAttribute(PROXY_EXCHANGE);
+        boolean dropLength = px != null && px.dropContentLength;
+        for (int i = 0, n = fields.size(); i < n; i++) {
+            HttpField field = fields.getField(i);
+            String name = field.getName();
+            if (HeaderPolicy.RESPONSE_HOP.contains(name) || HeaderPolicy.dropResponse(name, tenantsMode)
+                    || (dropLength && field.getHeader() == HttpHeader.CONTENT_LENGTH)) {
+                continue;
+            }
+            if (firstOccurrence(fields, i, name)) {
+                response.setHeader(name, field.getValue());
+            } else {
+                response.addHeader(name, field.getValue());
             }
         }
-        return headerValue;
+    }
+
+    private static boolean firstOccurrence(HttpFields fields, int index, String name) {
+        for (int j = 0; j < index; j++) {
+            if (fields.getField(j).getName().equalsIgnoreCase(name)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The stock hook, routed to the mirror's own header policy for any caller. */
+    @Override
+    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                                           Response serverResponse) {
+        copyResponseHeaders(clientRequest, proxyResponse, serverResponse);
     }
 
     /** Transformers the proxy itself needs for this response: batch URL rewriting, credential-echo masking. */

@@ -169,7 +169,8 @@ final class ProxyExchange implements ClientWriter.Sink {
             off = bb.arrayOffset() + bb.position();
         } else {
             if (scratch == null || scratch.length < len) {
-                scratch = new byte[Math.max(len, 16 * 1024)];
+                // Only for direct buffers (not used by the mirror's own client): size to what is needed.
+                scratch = new byte[len];
             }
             bb.get(bb.position(), scratch, 0, len);
             arr = scratch;
@@ -373,6 +374,7 @@ final class ProxyExchange implements ClientWriter.Sink {
             finalInFlight = writeNow;
         }
         if (writeNow) {
+            exchange.markFirstByte();
             writer().write(bytes, 0, bytes.length);
         } else if (endNow) {
             finish();

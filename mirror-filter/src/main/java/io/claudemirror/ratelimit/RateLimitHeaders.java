@@ -16,24 +16,38 @@ public final class RateLimitHeaders {
     /** The daily budget has no Anthropic counterpart, so it gets the mirror's own prefix. */
     public static final String TOKENS_PER_DAY = "x-mirror-ratelimit-tokens-per-day-";
 
+    // Full header names, built once: these are written on every response.
+    private static final String[][] NAMES = {names(REQUESTS), names(INPUT_TOKENS), names(OUTPUT_TOKENS),
+        names(TOKENS_PER_DAY)};
+
+    /** The last formatted second; resets fall on few distinct seconds, so most lookups hit. */
+    private static volatile Formatted lastFormatted = new Formatted(Long.MIN_VALUE, "");
+
+    private record Formatted(long second, String text) {
+    }
+
     private RateLimitHeaders() {
+    }
+
+    private static String[] names(String prefix) {
+        return new String[] {prefix + "limit", prefix + "remaining", prefix + "reset"};
     }
 
     /** Sets (replacing) the headers of every limit present in {@code headroom}. */
     public static void write(HttpServletResponse response, Headroom headroom) {
-        write(response, REQUESTS, headroom.requests());
-        write(response, INPUT_TOKENS, headroom.inputTokens());
-        write(response, OUTPUT_TOKENS, headroom.outputTokens());
-        write(response, TOKENS_PER_DAY, headroom.tokensPerDay());
+        write(response, NAMES[0], headroom.requests());
+        write(response, NAMES[1], headroom.inputTokens());
+        write(response, NAMES[2], headroom.outputTokens());
+        write(response, NAMES[3], headroom.tokensPerDay());
     }
 
-    private static void write(HttpServletResponse response, String prefix, Headroom.Quota quota) {
+    private static void write(HttpServletResponse response, String[] names, Headroom.Quota quota) {
         if (quota == null) {
             return;
         }
-        response.setHeader(prefix + "limit", Long.toString(quota.limit()));
-        response.setHeader(prefix + "remaining", Long.toString(quota.remaining()));
-        response.setHeader(prefix + "reset", rfc3339(quota.resetEpochNanos()));
+        response.setHeader(names[0], Long.toString(quota.limit()));
+        response.setHeader(names[1], Long.toString(quota.remaining()));
+        response.setHeader(names[2], rfc3339(quota.resetEpochNanos()));
     }
 
     /** {@code 2026-01-02T03:04:05Z}: the instant rounded up to a whole second. */
@@ -42,7 +56,13 @@ public final class RateLimitHeaders {
         if (Math.floorMod(epochNanos, 1_000_000_000L) != 0) {
             seconds++;
         }
+        Formatted last = lastFormatted;
+        if (last.second() == seconds) {
+            return last.text();
+        }
         // Instant.toString is ISO_INSTANT, which omits the fraction when it is zero.
-        return Instant.ofEpochSecond(seconds).toString();
+        String text = Instant.ofEpochSecond(seconds).toString();
+        lastFormatted = new Formatted(seconds, text);
+        return text;
     }
 }

@@ -1,0 +1,136 @@
+package io.claudemirror.audit;
+
+import io.claudemirror.config.MirrorConfig.Tenant;
+import io.claudemirror.errors.ErrorResponses;
+import io.claudemirror.errors.Json;
+import io.claudemirror.exchange.Exchange;
+import io.claudemirror.exchange.RequestFacts;
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One audit line: metadata of one request, as a single JSON object. By construction it holds no message text,
+ * system prompt, tool input or output, key or PII value: only the fields below are ever written, each from
+ * the mirror's own bookkeeping or a request line field (method, path, User-Agent), never from a body except the
+ * {@code model} and {@code stream} values.
+ *
+ * <p>Fields: {@code ts} (request arrival, ISO-8601 UTC with milliseconds), {@code requestId} (the id the client
+ * saw: the upstream's when proxied, else the mirror's), {@code mirrorRequestId} (the mirror's own, used in its
+ * logs), {@code tenant}, {@code method}, {@code path} (no query string), {@code model}, {@code stream},
+ * {@code status}, {@code errorType}, {@code latencyMs}, {@code ttfbMs}, {@code upstream}, {@code attempts},
+ * {@code cache} ({@code HIT|MISS|BYPASS}, {@code NONE} when no cache decision was made), {@code inputTokens},
+ * {@code outputTokens}, {@code requestBytes}, {@code piiFindings} (counts by type), {@code clientAborted},
+ * {@code userAgent}. Unknown values are {@code null}.
+ */
+public final class AuditRecord {
+    static final int MAX_PATH = 1024;
+    static final int MAX_MODEL = 128;
+    static final int MAX_USER_AGENT = 256;
+
+    private static final DateTimeFormatter TS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private AuditRecord() {
+    }
+
+    /**
+     * The request-line facts, captured when the request enters the filter: a container may recycle the request
+     * object once the response completed, so the completion callback must not read it.
+     */
+    public record RequestLine(String method, String path, String userAgent) {
+        public static RequestLine of(HttpServletRequest request) {
+            return new RequestLine(request.getMethod(), request.getRequestURI(), request.getHeader("User-Agent"));
+        }
+    }
+
+    /** The JSON line (without the newline) for {@code ex}, completed at {@code endNanos}. */
+    public static String line(Exchange ex, RequestLine req, long endNanos) {
+        StringBuilder sb = new StringBuilder(512);
+        sb.append("{\"ts\":\"").append(TS.format(java.time.Instant.ofEpochMilli(ex.startMillis()))).append('"');
+        field(sb, "requestId", ex.clientRequestId());
+        field(sb, "mirrorRequestId", ex.requestId());
+        Tenant tenant = ex.tenant();
+        field(sb, "tenant", tenant == null ? null : tenant.id());
+        field(sb, "method", req.method());
+        field(sb, "path", truncate(req.path(), MAX_PATH));
+        // Facts are read from the body only when the mirror read it; a request rejected before (401) has none.
+        RequestFacts facts = ex.hasBody() ? ex.facts() : null;
+        field(sb, "model", facts == null ? null : truncate(facts.model(), MAX_MODEL));
+        sb.append(",\"stream\":").append(facts == null || !facts.valid() ? "null" : Boolean.toString(facts.stream()));
+        int status = ex.status();
+        number(sb, "status", status > 0 ? status : -1);
+        field(sb, "errorType", errorType(ex));
+        number(sb, "latencyMs", TimeUnit.NANOSECONDS.toMillis(endNanos - ex.startNanos()));
+        long ttfb = ex.timeToFirstByteNanos();
+        number(sb, "ttfbMs", ttfb < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(ttfb));
+        field(sb, "upstream", ex.upstream());
+        number(sb, "attempts", ex.attempts());
+        field(sb, "cache", cache(ex.cacheStatus()));
+        number(sb, "inputTokens", ex.usage().inputTokens());
+        number(sb, "outputTokens", ex.usage().outputTokens());
+        number(sb, "requestBytes", ex.hasBody() ? ex.bodyLength() : -1);
+        sb.append(",\"piiFindings\":{");
+        boolean first = true;
+        for (Map.Entry<String, Integer> f : ex.piiFindings().entrySet()) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            Json.quote(sb, f.getKey());
+            sb.append(':').append(f.getValue());
+        }
+        sb.append('}');
+        sb.append(",\"clientAborted\":").append(ex.clientAborted());
+        field(sb, "userAgent", truncate(req.userAgent(), MAX_USER_AGENT));
+        return sb.append('}').toString();
+    }
+
+    /**
+     * The Anthropic error type of the outcome: the one the mirror wrote (also for a stream it ended with an error
+     * event), else the conventional type of an upstream error status, else null.
+     */
+    public static String errorType(Exchange ex) {
+        String type = ex.errorType();
+        if (type != null) {
+            return type;
+        }
+        return ex.status() >= 400 ? ErrorResponses.typeFor(ex.status()) : null;
+    }
+
+    /** The cache outcome as the {@code x-mirror-cache} header spells it, or {@code NONE}. */
+    static String cache(String status) {
+        return status == null || status.isEmpty() ? "NONE" : status.toUpperCase(Locale.ROOT);
+    }
+
+    private static void field(StringBuilder sb, String name, String value) {
+        sb.append(",\"").append(name).append("\":");
+        if (value == null) {
+            sb.append("null");
+        } else {
+            Json.quote(sb, value);
+        }
+    }
+
+    /** Negative numbers mean unknown and are written as null. */
+    private static void number(StringBuilder sb, String name, long value) {
+        sb.append(",\"").append(name).append("\":");
+        if (value < 0) {
+            sb.append("null");
+        } else {
+            sb.append(value);
+        }
+    }
+
+    static String truncate(String s, int max) {
+        if (s == null || s.length() <= max) {
+            return s;
+        }
+        // Never split a surrogate pair: the line must stay valid UTF-8.
+        int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+        return s.substring(0, end);
+    }
+}
