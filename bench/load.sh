@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
-# Side-by-side load run on this machine: direct to the fake upstream, through Jetty's bare AsyncProxyServlet,
-# and through the Jetty demo with every filter on. Prints requests/s and p99 for each and the ratios.
-# Needs: wrk, and `mvn -B -DskipTests package` done first. Usage: bench/load.sh [CONNECTIONS] [SECONDS]
+# Side-by-side load run on this machine, in one go:
+#   direct  — wrk straight at the fake upstream
+#   bare    — through Jetty 12's stock AsyncProxyServlet.Transparent (no filters)
+#   host    — through a minimal embedded-Jetty host with the mirror installed in code (every filter on)
+#   demo    — through the Jetty demo jar (web.xml host, every filter on)
+# Prints requests/s and p99 for each, the ratios, and bytes allocated per request in bare and host.
+# Needs wrk and `mvn -B -DskipTests package` first. Usage: bench/load.sh [CONNECTIONS] [SECONDS] [STREAM=0|1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-C=${1:-50}; D=${2:-15}
+C=${1:-50}; D=${2:-15}; export STREAM=${3:-0}
 BENCH=mirror-benchmarks/target/benchmarks.jar
 DEMO=mirror-jetty-demo/target/mirror-jetty-demo.jar
-FAKE_PORT=18081; BARE_PORT=18082; MIRROR_PORT=18083
-JAVA_OPTS=${JAVA_OPTS:-"-Xms512m -Xmx512m"}
+FAKE=18081; BARE=18082; HOST=18083; DEMO_PORT=18084
+JAVA_OPTS=${JAVA_OPTS:-"-Xms512m -Xmx512m -XX:+UseG1GC"}
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-java $JAVA_OPTS -cp "$BENCH" io.claudemirror.testkit.FakeAnthropicMain --port $FAKE_PORT > /tmp/bench-fake.log 2>&1 & pids+=($!)
-java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.BareProxyMain $BARE_PORT http://127.0.0.1:$FAKE_PORT > /tmp/bench-bare.log 2>&1 & pids+=($!)
-cfg=$(mktemp --suffix=.yaml)
-cat > "$cfg" <<YAML
+work=$(mktemp -d)
+cat > "$work/mirror.yaml" <<YAML
 upstreams:
   - name: fake
-    url: http://127.0.0.1:$FAKE_PORT
+    url: http://127.0.0.1:$FAKE
     apiKey: sk-upstream-bench
 tenants:
   - id: bench
@@ -32,29 +34,33 @@ tenants:
 pii:
   mode: redact
 audit:
-  dir: $(mktemp -d)
+  dir: $work/audit
 YAML
-java $JAVA_OPTS -jar "$DEMO" --port $MIRROR_PORT --config "$cfg" > /tmp/bench-mirror.log 2>&1 & pids+=($!)
-for port in $FAKE_PORT $BARE_PORT $MIRROR_PORT; do
-  for i in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
+java $JAVA_OPTS -cp "$BENCH" io.claudemirror.testkit.FakeAnthropicMain --port $FAKE > "$work/fake.log" 2>&1 & pids+=($!)
+java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.BareProxyMain $BARE http://127.0.0.1:$FAKE > "$work/bare.log" 2>&1 & pids+=($!)
+java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.MirrorHostMain $HOST "$work/mirror.yaml" > "$work/host.log" 2>&1 & pids+=($!)
+java $JAVA_OPTS -jar "$DEMO" --port $DEMO_PORT --config "$work/mirror.yaml" > "$work/demo.log" 2>&1 & pids+=($!)
+for port in $FAKE $BARE $HOST $DEMO_PORT; do
+  for i in $(seq 1 120); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
 done
 
-run() { # name url
-  KEY=sk-bench wrk -t2 -c"$C" -d"${D}s" --latency -s bench/messages.lua "$2/v1/messages" > /tmp/bench-$1.txt 2>&1 || true
-  local rps p99
-  rps=$(awk '/Requests\/sec/ {print $2}' /tmp/bench-$1.txt)
-  p99=$(awk '$1=="99%" {print $2}' /tmp/bench-$1.txt)
-  echo "$1 $rps $p99"
-}
-# warm-up, then measure
-for u in "http://127.0.0.1:$FAKE_PORT" "http://127.0.0.1:$BARE_PORT" "http://127.0.0.1:$MIRROR_PORT"; do
-  KEY=sk-bench wrk -t2 -c"$C" -d5s -s bench/messages.lua "$u/v1/messages" > /dev/null 2>&1 || true
+load() { KEY=sk-bench wrk -t2 -c"$C" -d"$2" --latency -s bench/messages.lua "$1/v1/messages"; }
+for port in $FAKE $BARE $HOST $DEMO_PORT; do load "http://127.0.0.1:$port" 5s > /dev/null 2>&1 || true; done   # warm-up
+
+declare -A RPS P99 ALLOC
+for name in direct bare host demo; do
+  case $name in direct) port=$FAKE;; bare) port=$BARE;; host) port=$HOST;; demo) port=$DEMO_PORT;; esac
+  before=$(curl -s "http://127.0.0.1:$port/__alloc" || echo "")
+  load "http://127.0.0.1:$port" "${D}s" > "$work/$name.txt" 2>&1 || true
+  after=$(curl -s "http://127.0.0.1:$port/__alloc" || echo "")
+  RPS[$name]=$(awk '/Requests\/sec/ {print $2}' "$work/$name.txt")
+  P99[$name]=$(awk '$1=="99%" {print $2}' "$work/$name.txt")
+  n=$(grep -o "[0-9]* requests in" "$work/$name.txt" | awk '{print $1}')
+  if [[ "$before" =~ ^[0-9]+$ && "$after" =~ ^[0-9]+$ && -n "$n" ]]; then ALLOC[$name]=$(( (after - before) / n )); else ALLOC[$name]="-"; fi
+  grep -h "Non-2xx\|Socket errors" "$work/$name.txt" | sed "s/^/$name: /" || true
 done
-direct=$(run direct "http://127.0.0.1:$FAKE_PORT")
-bare=$(run bare "http://127.0.0.1:$BARE_PORT")
-mirror=$(run mirror "http://127.0.0.1:$MIRROR_PORT")
-printf '%-8s %12s %10s\n' path "requests/s" p99
-for r in "$direct" "$bare" "$mirror"; do printf '%-8s %12s %10s\n' $r; done
-d=$(echo "$direct" | awk '{print $2}'); b=$(echo "$bare" | awk '{print $2}'); m=$(echo "$mirror" | awk '{print $2}')
-echo "mirror/direct = $(echo "scale=2; $m/$d" | bc)   bare/direct = $(echo "scale=2; $b/$d" | bc)   mirror/bare = $(echo "scale=2; $m/$b" | bc)"
-grep -h "Non-2xx" /tmp/bench-*.txt || true
+echo "connections=$C duration=${D}s stream=$STREAM"
+printf '%-7s %12s %10s %14s\n' path requests/s p99 bytes/request
+for name in direct bare host demo; do printf '%-7s %12s %10s %14s\n' $name "${RPS[$name]}" "${P99[$name]}" "${ALLOC[$name]}"; done
+r() { echo "scale=2; $1/$2" | bc; }
+echo "demo/direct=$(r ${RPS[demo]} ${RPS[direct]})  host/direct=$(r ${RPS[host]} ${RPS[direct]})  bare/direct=$(r ${RPS[bare]} ${RPS[direct]})  demo/bare=$(r ${RPS[demo]} ${RPS[bare]})  host/bare=$(r ${RPS[host]} ${RPS[bare]})"

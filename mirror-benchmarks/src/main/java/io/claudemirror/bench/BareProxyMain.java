@@ -28,6 +28,7 @@ public final class BareProxyMain {
         proxy.setInitParameter("maxConnections", "512");
         proxy.setAsyncSupported(true);
         context.addServlet(proxy, "/*");
+        context.addServlet(new org.eclipse.jetty.ee10.servlet.ServletHolder(new AllocationServlet()), "/__alloc");
         server.setHandler(context);
         server.start();
         System.out.println("bare AsyncProxyServlet on http://127.0.0.1:" + port + " -> " + args[1]);

@@ -31,6 +31,7 @@ public final class MirrorHostMain {
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler("/");
         context.addServletContainerInitializer((classes, ctx) -> ClaudeMirror.install(ctx, config));
+        context.addServlet(new org.eclipse.jetty.ee10.servlet.ServletHolder(new AllocationServlet()), "/__alloc");
         server.setHandler(context);
         server.start();
         System.out.println("mirror on http://127.0.0.1:" + port);
