@@ -12,28 +12,11 @@ final class BankCardDetector extends BuiltinDetector {
         super("bank_card", "BANK_CARD");
     }
 
-    @Override
-    void find(char[] t, int n, PiiMatches matches) {
-        int i = 0;
-        while (i < n) {
-            if (!digit(t[i])) {
-                i++;
-                continue;
-            }
-            int s = i;
-            int runEnd = digitsEnd(t, i, n);
-            int end = gluedBefore(t, s) ? -1 : match(t, s, runEnd, n);
-            if (end > 0) {
-                matches.add(s, end);
-                i = end;
-            } else {
-                i = runEnd;
-            }
-        }
-    }
-
     /** End of a card number whose first digit run is {@code t[s, runEnd)}, or -1. */
-    private static int match(char[] t, int s, int runEnd, int n) {
+    static int match(char[] t, int s, int runEnd, int n) {
+        if (gluedBefore(t, s)) {
+            return -1;
+        }
         int len = runEnd - s;
         if (len >= 15 && len <= 19) {
             return !gluedAfter(t, runEnd, n) && valid(t, s, runEnd, len) ? runEnd : -1;

@@ -1,14 +1,15 @@
 package io.claudemirror.pii;
 
 /**
- * Base of the shipped detectors: they all look for ASCII patterns and read the decoded chars as an array, so
- * their inner loops are plain array scans. The character tests here define what counts as a token boundary:
- * a match must not be glued to letters, digits or underscores, which keeps digit runs inside identifiers,
- * hashes and longer numbers from matching.
+ * Base of the shipped detectors: they look for ASCII patterns in the decoded chars, triggered by the one-pass
+ * {@link BuiltinScan}; the subclasses hold the validation (checksums, ranges, boundaries). The character tests
+ * here define what counts as a token boundary: a match must not be glued to letters, digits or underscores,
+ * which keeps digit runs inside identifiers, hashes and longer numbers from matching.
  */
 abstract class BuiltinDetector implements PiiDetector {
     private final String type;
     private final String label;
+    private BuiltinScan alone;
 
     BuiltinDetector(String type, String label) {
         this.type = type;
@@ -25,12 +26,16 @@ abstract class BuiltinDetector implements PiiDetector {
         return label;
     }
 
+    /** Used alone (not through a {@link PiiScanner}): the shared one-pass scan with only this detector. */
     @Override
     public final void find(CharSequence text, PiiMatches matches) {
-        find(ScanText.charsOf(text), text.length(), matches);
+        BuiltinScan s = alone;
+        if (s == null) {
+            s = BuiltinScan.alone(this);
+            alone = s;
+        }
+        s.run(ScanText.charsOf(text), text.length(), matches);
     }
-
-    abstract void find(char[] t, int n, PiiMatches matches);
 
     static boolean digit(char c) {
         return c >= '0' && c <= '9';

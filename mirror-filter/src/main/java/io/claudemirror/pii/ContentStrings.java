@@ -1,8 +1,9 @@
 package io.claudemirror.pii;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.claudemirror.exchange.RequestFacts;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
 import java.util.Arrays;
 
@@ -16,9 +17,22 @@ import java.util.Arrays;
  *
  * <p>A block's {@code type} may come after its {@code text} (key order is free), so candidates are collected
  * while a block is parsed and kept or dropped when the block closes. Parsing is Jackson's streaming parser,
- * which also rejects malformed JSON; string values are never materialised.
+ * which also rejects malformed JSON. With a {@link Visitor}, each candidate is handed over in Jackson's own
+ * decoded buffer as it is parsed (one pass over its bytes, no String); without, strings are skipped.
  */
 final class ContentStrings {
+    /** Same limits as the mirror's other parsing, but no cap on string length below the body limit. */
+    static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(512)
+                    .maxStringLength(Integer.MAX_VALUE).build())
+            .build();
+
+    /** Sees every candidate string while it is parsed, before it is known whether its block keeps it. */
+    interface Visitor {
+        /** Candidate {@code id} (ascending in document order) is the text {@code chars[offset, offset+length)}. */
+        void visit(int id, char[] chars, int offset, int length) throws IOException;
+    }
+
     /** Tags of collected ranges; ACCEPTED ones are final for the enclosing block. */
     private static final int ACCEPTED = 0;
     private static final int TEXT = 1;
@@ -33,30 +47,39 @@ final class ContentStrings {
     private final JsonParser p;
     private final byte[] body;
     private final int length;
+    private final Visitor visitor;
     private int[] starts = new int[32];
     private int[] ends = new int[32];
     private int[] tags = new int[32];
+    private int[] ids = new int[32];
     private int size;
+    private int nextId;
 
-    private ContentStrings(JsonParser p, byte[] body, int length) {
+    private ContentStrings(JsonParser p, byte[] body, int length, Visitor visitor) {
         this.p = p;
         this.body = body;
         this.length = length;
+        this.visitor = visitor;
     }
 
     /** The content ranges of a request body; throws IOException if it is not one well-formed JSON document. */
     static ContentStrings ofRequest(byte[] body, int length) throws IOException {
-        return walk(body, length, true);
+        return walk(body, length, true, null);
+    }
+
+    /** As {@link #ofRequest(byte[], int)}, handing every candidate's decoded text to {@code visitor}. */
+    static ContentStrings ofRequest(byte[] body, int length, Visitor visitor) throws IOException {
+        return walk(body, length, true, visitor);
     }
 
     /** The content ranges of a non-streaming response ({@code Message}). */
     static ContentStrings ofResponse(byte[] body, int length) throws IOException {
-        return walk(body, length, false);
+        return walk(body, length, false, null);
     }
 
-    private static ContentStrings walk(byte[] body, int length, boolean request) throws IOException {
-        try (JsonParser p = RequestFacts.jsonFactory().createParser(body, 0, length)) {
-            ContentStrings c = new ContentStrings(p, body, length);
+    private static ContentStrings walk(byte[] body, int length, boolean request, Visitor visitor) throws IOException {
+        try (JsonParser p = JSON.createParser(body, 0, length)) {
+            ContentStrings c = new ContentStrings(p, body, length, visitor);
             JsonToken t = p.nextToken();
             if (t == JsonToken.START_OBJECT) {
                 c.root(request);
@@ -80,6 +103,11 @@ final class ContentStrings {
 
     int end(int i) {
         return ends[i];
+    }
+
+    /** The visitor id of kept range {@code i}. */
+    int id(int i) {
+        return ids[i];
     }
 
     private void root(boolean request) throws IOException {
@@ -147,7 +175,7 @@ final class ContentStrings {
             JsonToken t = p.nextToken();
             switch (name) {
                 case "type":
-                    kind = t == JsonToken.VALUE_STRING ? kind(p.getText()) : OTHER_BLOCK;
+                    kind = t == JsonToken.VALUE_STRING ? kind(p) : OTHER_BLOCK;
                     break;
                 case "text":
                     take(t, TEXT);
@@ -179,6 +207,7 @@ final class ContentStrings {
             if (keep) {
                 starts[kept] = starts[i];
                 ends[kept] = ends[i];
+                ids[kept] = ids[i];
                 tags[kept] = ACCEPTED;
                 kept++;
             }
@@ -212,16 +241,33 @@ final class ContentStrings {
         }
     }
 
-    private static int kind(String type) {
-        switch (type) {
-            case "text": return TEXT_BLOCK;
-            case "tool_result": return TOOL_RESULT_BLOCK;
-            case "tool_use": return TOOL_USE_BLOCK;
-            default: return OTHER_BLOCK;
+    /** The block kind named by the current string token, read from Jackson's buffer (no String per block). */
+    private static int kind(JsonParser p) throws IOException {
+        char[] c = p.getTextCharacters();
+        int off = p.getTextOffset();
+        int len = p.getTextLength();
+        if (is(c, off, len, "text")) {
+            return TEXT_BLOCK;
         }
+        if (is(c, off, len, "tool_result")) {
+            return TOOL_RESULT_BLOCK;
+        }
+        return is(c, off, len, "tool_use") ? TOOL_USE_BLOCK : OTHER_BLOCK;
     }
 
-    /** Records the current string token's content range, found from its opening quote in the raw bytes. */
+    private static boolean is(char[] c, int off, int len, String s) {
+        if (len != s.length()) {
+            return false;
+        }
+        for (int i = 0; i < len; i++) {
+            if (c[off + i] != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Records the current string token's content range, found from its quotes in the raw bytes. */
     private void add(int tag) throws IOException {
         long quote = p.currentTokenLocation().getByteOffset();
         if (quote < 0 || quote >= length || body[(int) quote] != '"') {
@@ -229,18 +275,32 @@ final class ContentStrings {
             throw new IOException("cannot locate a string value in the request body");
         }
         int from = (int) quote + 1;
-        int to = JsonText.closingQuote(body, from, length);
-        if (to < 0) {
-            throw new IOException("unterminated string");
+        int to;
+        int id = nextId++;
+        if (visitor != null) {
+            // Jackson decodes the string once; its end is where the parser stands afterwards.
+            char[] chars = p.getTextCharacters();
+            visitor.visit(id, chars, p.getTextOffset(), p.getTextLength());
+            to = (int) p.currentLocation().getByteOffset() - 1;
+            if (to < from || to >= length || body[to] != '"') {
+                throw new IOException("cannot locate the end of a string value in the request body");
+            }
+        } else {
+            to = JsonText.closingQuote(body, from, length);
+            if (to < 0) {
+                throw new IOException("unterminated string");
+            }
         }
         if (size == starts.length) {
             starts = Arrays.copyOf(starts, size * 2);
             ends = Arrays.copyOf(ends, size * 2);
             tags = Arrays.copyOf(tags, size * 2);
+            ids = Arrays.copyOf(ids, size * 2);
         }
         starts[size] = from;
         ends[size] = to;
         tags[size] = tag;
+        ids[size] = id;
         size++;
     }
 }

@@ -3,7 +3,8 @@ package io.claudemirror.pii;
 /**
  * Unified social credit codes of organisations (GB 32100): 18 characters from the 31-symbol alphabet (digits
  * and capitals without I, O, S, V, Z): a registration authority, an organisation type, a six-digit region code
- * with a real province (or 10 for national-level registrations), a nine-character organisation code and a MOD 31 check character.
+ * with a real province (or 10 for national-level registrations), a nine-character organisation code and a
+ * MOD 31 check character.
  */
 final class CreditCodeDetector extends BuiltinDetector {
     private static final String ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -22,24 +23,9 @@ final class CreditCodeDetector extends BuiltinDetector {
         super("cn_uscc", "CN_USCC");
     }
 
-    @Override
-    void find(char[] t, int n, PiiMatches matches) {
-        int i = 0;
-        while (i < n) {
-            char c = t[i];
-            if (!word(c)) {
-                i++;
-                continue;
-            }
-            // A word: only one exactly 18 characters long can be a code. Skip the rest of it either way.
-            int s = i;
-            while (i < n && word(t[i])) {
-                i++;
-            }
-            if (i - s == 18 && !gluedBefore(t, s) && !gluedAfter(t, i, n) && valid(t, s)) {
-                matches.add(s, i);
-            }
-        }
+    /** True if the word {@code t[s, e)} is a valid code. */
+    static boolean match(char[] t, int s, int e, int n) {
+        return e - s == 18 && !gluedBefore(t, s) && !gluedAfter(t, e, n) && valid(t, s);
     }
 
     static boolean valid(char[] t, int s) {

@@ -19,23 +19,8 @@ final class EmailDetector extends BuiltinDetector {
         super("email", "EMAIL");
     }
 
-    @Override
-    void find(char[] t, int n, PiiMatches matches) {
-        for (int i = 0; i < n; i++) {
-            if (t[i] != '@') {
-                continue;
-            }
-            long m = match(t, i, n);
-            if (m >= 0) {
-                int end = (int) m;
-                matches.add((int) (m >>> 32), end);
-                i = end - 1;
-            }
-        }
-    }
-
     /** The address around the '@' at {@code at}: start in the high half, end low; or -1. */
-    private static long match(char[] t, int at, int n) {
+    static long match(char[] t, int at, int n) {
         int s = at;
         while (s > 0 && local(t[s - 1])) {
             s--;

@@ -13,29 +13,12 @@ final class IpAddressDetector extends BuiltinDetector {
         super("ip", "IP");
     }
 
-    @Override
-    void find(char[] t, int n, PiiMatches matches) {
-        int i = 0;
-        while (i < n) {
-            char c = t[i];
-            if (digit(c)) {
-                int runEnd = digitsEnd(t, i, n);
-                int end = runEnd < n && t[runEnd] == '.' && !gluedBefore(t, i) && (i == 0 || t[i - 1] != '.')
-                        ? ipv4(t, i, n) : -1;
-                if (end > 0) {
-                    matches.add(i, end);
-                    i = end;
-                } else if (runEnd < n && t[runEnd] == ':') {
-                    i = runEnd; // may be the first group of an IPv6 address
-                } else {
-                    i = runEnd;
-                }
-            } else if (c == ':') {
-                i = ipv6(t, i, n, matches);
-            } else {
-                i++;
-            }
+    /** End of the IPv4 address whose first octet is the digit run {@code t[s, runEnd)}, or -1. */
+    static int ipv4At(char[] t, int s, int runEnd, int n) {
+        if (runEnd >= n || t[runEnd] != '.' || gluedBefore(t, s) || (s > 0 && t[s - 1] == '.')) {
+            return -1;
         }
+        return ipv4(t, s, n);
     }
 
     /** End of a reportable IPv4 address at {@code s}, or -1. */
@@ -79,8 +62,8 @@ final class IpAddressDetector extends BuiltinDetector {
         return p;
     }
 
-    /** Checks the hex/colon/dot run around the ':' at {@code c}; reports it if it is an address. Returns the next index. */
-    private static int ipv6(char[] t, int c, int n, PiiMatches matches) {
+    /** The IPv6 address in the hex/colon/dot run around the ':' at {@code c}: start high, end low; or -1. */
+    static long ipv6At(char[] t, int c, int n) {
         int s = c;
         while (s > 0 && v6char(t[s - 1])) {
             s--;
@@ -89,7 +72,6 @@ final class IpAddressDetector extends BuiltinDetector {
         while (e < n && v6char(t[e])) {
             e++;
         }
-        int next = e;
         // Sentence punctuation after an address: "fe80::1." or "at 2001:db8::1:".
         while (e > c && t[e - 1] == '.') {
             e--;
@@ -97,11 +79,10 @@ final class IpAddressDetector extends BuiltinDetector {
         if (e - s >= 2 && t[e - 1] == ':' && t[e - 2] != ':') {
             e--;
         }
-        if ((s > 0 && word(t[s - 1])) || (e < n && word(t[e])) || !valid(t, s, e)) {
-            return next;
+        if ((s > 0 && word(t[s - 1])) || (e < n && word(t[e])) || e <= s || !valid(t, s, e)) {
+            return -1;
         }
-        matches.add(s, e);
-        return next;
+        return ((long) s << 32) | e;
     }
 
     private static boolean v6char(char c) {

@@ -3,10 +3,10 @@ package io.claudemirror.pii;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Byte-level helpers for JSON string values inside a raw UTF-8 document: find where a string ends, decode its
- * content (UTF-8 and JSON escapes) into chars, map a char index back to its raw byte offset, and escape a value
- * for insertion. The scrubber edits spans in the raw bytes, so decoding and mapping must agree exactly: both
- * walk the bytes with the same {@link #step} rules.
+ * Byte-level helpers for JSON string values inside a raw UTF-8 document: find where a string ends, map a
+ * decoded char index back to its raw byte offset (UTF-8 sequences and JSON escapes), and escape a value for
+ * insertion. The scrubber scans the chars Jackson decoded and edits the raw bytes, so the mapping must agree
+ * with Jackson's decoding char for char; malformed UTF-8 (which Jackson rejects) maps to one char per byte.
  */
 final class JsonText {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
@@ -29,38 +29,10 @@ final class JsonText {
     }
 
     /**
-     * Decodes the raw string content {@code b[from, to)} into {@code out} (which must hold {@code to - from}
-     * chars: no raw byte yields more than one char, a 4-byte sequence yields two). Malformed UTF-8 becomes
-     * U+FFFD per byte, so decoding never fails. Returns the number of chars written.
-     */
-    static int decode(byte[] b, int from, int to, char[] out) {
-        int n = 0;
-        int i = from;
-        while (i < to) {
-            byte x = b[i];
-            // ASCII without escapes is by far the common case: one compare, one store.
-            if (x >= 0 && x != '\\') {
-                out[n++] = (char) x;
-                i++;
-                continue;
-            }
-            long r = step(b, i, to);
-            int cp = (int) (r >>> 32);
-            i = (int) r;
-            if (cp >= 0x10000) {
-                out[n++] = Character.highSurrogate(cp);
-                out[n++] = Character.lowSurrogate(cp);
-            } else {
-                out[n++] = (char) cp;
-            }
-        }
-        return n;
-    }
-
-    /**
      * Fills {@code starts[k]} with the raw byte offset at which char {@code k} of the decoded content begins,
      * and {@code starts[n]} with {@code to}. Both chars of a surrogate pair from one 4-byte sequence share the
-     * sequence's start. Returns n, which equals what {@link #decode} returns.
+     * sequence's start. Returns n, the decoded length, which for valid UTF-8 equals Jackson's (the scrubber
+     * checks): {@code starts} must hold {@code to - from + 1} ints.
      */
     static int rawStarts(byte[] b, int from, int to, int[] starts) {
         int n = 0;
@@ -83,7 +55,7 @@ final class JsonText {
         return n;
     }
 
-    /** Decodes one escape or multi-byte sequence at {@code i}: code point in the high half, next index low. */
+    /** Reads one escape or multi-byte sequence at {@code i}: code point in the high half, next index low. */
     private static long step(byte[] b, int i, int to) {
         int x = b[i] & 0xFF;
         if (x == '\\') {
@@ -127,7 +99,8 @@ final class JsonText {
             }
             cp = (cp << 6) | (y & 0x3F);
         }
-        if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
+        boolean overlongOrSurrogate = need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF));
+        if (overlongOrSurrogate || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
             return pack(0xFFFD, i + 1);
         }
         return pack(cp, i + 1 + need);
@@ -167,7 +140,8 @@ final class JsonText {
                         out.put((byte) '\\').put((byte) 'u').put((byte) '0').put((byte) '0')
                                 .put(HEX[c >> 4]).put(HEX[c & 0xF]);
                 }
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
                 putUtf8(Character.toCodePoint(c, s.charAt(++i)), out);
             } else if (Character.isSurrogate(c)) {
                 // A lone surrogate has no UTF-8 form; the escape keeps the document valid JSON.

@@ -21,29 +21,8 @@ final class MobileNumberDetector extends BuiltinDetector {
         super("cn_mobile", "PHONE");
     }
 
-    @Override
-    void find(char[] t, int n, PiiMatches matches) {
-        int i = 0;
-        while (i < n) {
-            if (!digit(t[i])) {
-                i++;
-                continue;
-            }
-            int s = i;
-            int runEnd = digitsEnd(t, i, n);
-            long m = match(t, s, n);
-            if (m >= 0) {
-                int end = (int) m;
-                matches.add((int) (m >>> 32), end);
-                i = end;
-            } else {
-                i = runEnd;
-            }
-        }
-    }
-
-    /** The match for the digit run at {@code s}: start (with any prefix) in the high half, end low; or -1. */
-    private static long match(char[] t, int s, int n) {
+    /** The number whose digits start at {@code s}: start (with any prefix) in the high half, end low; or -1. */
+    static long match(char[] t, int s, int n) {
         int body = s;
         int from = s;
         if (startsWith(t, s, n, "0086")) {

@@ -12,6 +12,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Locale;
 import java.util.StringJoiner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +28,10 @@ import org.slf4j.LoggerFactory;
  *       request's response (JSON and stream, text and tool input) and nowhere else.</li>
  *   <li>{@code block}: a request with findings gets 400 {@code invalid_request_error} naming the kinds found.</li>
  * </ul>
- * Findings are counted on the Exchange by type ({@code exchange.piiFinding}); values are never logged. The scan
- * fails closed: a body that is not valid JSON gets 400, a scanner failure 500, and neither is forwarded.
+ * Findings are counted on the Exchange by type ({@code exchange.piiFinding}); values are never logged. A gzip or
+ * deflate body is inflated to be scanned (and compressed again if edited). The scan fails closed: a body that
+ * is not valid JSON, or compressed in a way it cannot read, gets 400, a scanner failure 500, and neither is
+ * forwarded.
  */
 public class PiiFilter extends MirrorFilter {
     private static final Logger LOG = LoggerFactory.getLogger(PiiFilter.class);
@@ -55,8 +58,9 @@ public class PiiFilter extends MirrorFilter {
         if (scanner != null) {
             runtime.service(PiiScanner.class, () -> scanner);
         }
-        LOG.info("Claude Mirror PII: mode={}{}", runtime.config().pii().mode().name().toLowerCase(java.util.Locale.ROOT),
-                runtime.config().tenants().stream().anyMatch(t -> t.pii() != null) ? " (some tenants override it)" : "");
+        boolean overridden = runtime.config().tenants().stream().anyMatch(t -> t.pii() != null);
+        LOG.info("Claude Mirror PII: mode={}{}", runtime.config().pii().mode().name().toLowerCase(Locale.ROOT),
+                overridden ? " (some tenants override it)" : "");
     }
 
     @Override
@@ -67,11 +71,8 @@ public class PiiFilter extends MirrorFilter {
             chain.doFilter(request, response);
             return;
         }
-        byte[] body;
-        try {
-            body = RequestBodies.read(exchange, request, maxRequestBytes);
-        } catch (RequestBodies.TooLargeException e) {
-            ErrorResponses.write(response, exchange, 413, ErrorResponses.REQUEST_TOO_LARGE, e.getMessage(), 0);
+        Body body = body(exchange, request, response);
+        if (body == null) {
             return;
         }
         PiiScanner s = scanner(request);
@@ -80,7 +81,7 @@ public class PiiFilter extends MirrorFilter {
         PlaceholderVault vault = mode == PiiMode.REDACT ? s.newVault(exchange.tenantId()) : null;
         RequestScrubber.Result result;
         try {
-            result = RequestScrubber.scrub(s, body, exchange.bodyLength(), edit, vault);
+            result = RequestScrubber.scrub(s, body.bytes, body.length, edit, vault);
         } catch (IOException e) {
             ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST,
                     "request body is not valid JSON", 0);
@@ -95,7 +96,7 @@ public class PiiFilter extends MirrorFilter {
         }
         String kinds = record(exchange, s, result);
         if (kinds != null && LOG.isDebugEnabled()) {
-            LOG.debug("{} PII {}: {}", exchange.requestId(), mode.name().toLowerCase(java.util.Locale.ROOT), kinds);
+            LOG.debug("{} PII {}: {}", exchange.requestId(), mode.name().toLowerCase(Locale.ROOT), kinds);
         }
         if (mode == PiiMode.BLOCK && kinds != null) {
             ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST,
@@ -103,12 +104,54 @@ public class PiiFilter extends MirrorFilter {
             return;
         }
         if (result.changed) {
-            exchange.body(result.body, result.length);
+            if (body.codec == null) {
+                exchange.body(result.body, result.length);
+            } else {
+                // Compressed as it came, so the Content-Encoding the proxy forwards stays true.
+                byte[] z = body.codec.deflate(result.body, result.length);
+                exchange.body(z, z.length);
+            }
             if (vault != null && !vault.isEmpty() && !isCountTokens(request)) {
                 exchange.transformer(new RestoringTransformer(vault, exchange.requestId()));
             }
         }
         chain.doFilter(request, response);
+    }
+
+    /** The body to scan: as read, or inflated when it came gzip/deflate compressed. */
+    private record Body(byte[] bytes, int length, CompressedBody codec) {
+    }
+
+    /** Reads (and if needed inflates) the body; null after answering with an error. */
+    private Body body(Exchange exchange, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        byte[] raw;
+        try {
+            raw = RequestBodies.read(exchange, request, maxRequestBytes);
+        } catch (RequestBodies.TooLargeException e) {
+            ErrorResponses.write(response, exchange, 413, ErrorResponses.REQUEST_TOO_LARGE, e.getMessage(), 0);
+            return null;
+        }
+        CompressedBody codec;
+        try {
+            codec = CompressedBody.of(request.getHeader("Content-Encoding"));
+        } catch (IOException e) {
+            // br, zstd…: not readable here, so not checkable, so not forwarded.
+            ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST, e.getMessage(), 0);
+            return null;
+        }
+        if (codec == null) {
+            return new Body(raw, exchange.bodyLength(), null);
+        }
+        try {
+            byte[] inflated = codec.inflate(raw, exchange.bodyLength(), maxRequestBytes);
+            return new Body(inflated, inflated.length, codec);
+        } catch (CompressedBody.TooLarge e) {
+            ErrorResponses.write(response, exchange, 413, ErrorResponses.REQUEST_TOO_LARGE, e.getMessage(), 0);
+        } catch (IOException e) {
+            ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST,
+                    "request body could not be decompressed", 0);
+        }
+        return null;
     }
 
     /** Counts findings on the Exchange; returns the types found ("cn_mobile, email"), or null. */

@@ -1,10 +1,14 @@
 package io.claudemirror.pii;
 
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /**
  * The set of detectors a mirror runs, and how placeholders are keyed. Immutable and shared by all requests.
@@ -23,16 +27,24 @@ public final class PiiScanner {
     /** ServletContext attribute under which a host may register its scanner. */
     public static final String ATTRIBUTE = PiiScanner.class.getName();
 
+    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9_]{0,39}");
     private static final Pattern LABEL = Pattern.compile("[A-Z][A-Z0-9_]{0,29}");
 
     private final PiiDetector[] detectors;
+    private final BuiltinScan builtins;
+    private final int[] plugins;
     private final String[] masks;
     private final byte[] placeholderKey;
     private final boolean stablePlaceholders;
+    /** Reusable scan state; a request that finds every slot taken allocates its own. */
+    private final AtomicReferenceArray<RequestScrubber.Scratch> scratch = new AtomicReferenceArray<>(16);
 
     private PiiScanner(Builder b) {
         detectors = b.detectors.toArray(new PiiDetector[0]);
+        builtins = BuiltinScan.of(detectors);
+        plugins = IntStream.range(0, detectors.length)
+                .filter(i -> !builtins.covers(detectors[i])).toArray();
         masks = new String[detectors.length];
         for (int i = 0; i < detectors.length; i++) {
             masks[i] = "[" + detectors[i].label() + "]";
@@ -53,15 +65,12 @@ public final class PiiScanner {
 
     /** The detectors, in priority order. */
     public List<PiiDetector> detectors() {
-        return Collections.unmodifiableList(List.of(detectors));
+        return List.of(detectors);
     }
 
-    /** Scans one text; for tools and tests (the request path scans without allocating). */
+    /** Scans one text; for tools and tests (the request path scans the parser's buffer without copying). */
     public List<PiiFinding> scan(CharSequence text) {
-        char[] chars = new char[text.length()];
-        for (int i = 0; i < chars.length; i++) {
-            chars[i] = text.charAt(i);
-        }
+        char[] chars = text.toString().toCharArray();
         PiiMatches m = new PiiMatches();
         scan(new ScanText(chars, chars.length), m);
         List<PiiFinding> out = new ArrayList<>(m.size());
@@ -72,15 +81,57 @@ public final class PiiScanner {
         return out;
     }
 
+    /**
+     * Counts the findings by type in the user content of a Messages request body, the way {@code detect} mode
+     * does (for hosts that audit other paths, and for benchmarks). Without findings it allocates only the
+     * parser and a little bookkeeping: the text is scanned in the parser's own buffer.
+     *
+     * @throws IOException if the body is not one well-formed JSON document
+     */
+    public Map<String, Integer> findings(byte[] body, int length) throws IOException {
+        RequestScrubber.Result r = RequestScrubber.scrub(this, body, length, RequestScrubber.Edit.NONE, null);
+        Map<String, Integer> counts = null;
+        for (int d = 0; d < r.counts.length; d++) {
+            if (r.counts[d] > 0) {
+                if (counts == null) {
+                    counts = new TreeMap<>();
+                }
+                counts.put(detectors[d].type(), r.counts[d]);
+            }
+        }
+        return counts == null ? Map.of() : counts;
+    }
+
     /** Runs every detector over {@code text}, leaving the resolved, ordered, non-overlapping matches in {@code m}. */
     void scan(ScanText text, PiiMatches m) {
         m.reset(text.length());
-        for (int d = 0; d < detectors.length; d++) {
+        if (builtins.any()) {
+            builtins.run(text.array(), text.length(), m);
+        }
+        for (int d : plugins) {
             m.runningDetector(d);
             detectors[d].find(text, m);
         }
         if (m.size() > 0) {
             m.resolve(text.array());
+        }
+    }
+
+    RequestScrubber.Scratch acquireScratch() {
+        for (int i = 0; i < scratch.length(); i++) {
+            RequestScrubber.Scratch s = scratch.getAndSet(i, null);
+            if (s != null) {
+                return s;
+            }
+        }
+        return new RequestScrubber.Scratch();
+    }
+
+    void releaseScratch(RequestScrubber.Scratch s) {
+        for (int i = 0; i < scratch.length(); i++) {
+            if (scratch.get(i) == null && scratch.compareAndSet(i, null, s)) {
+                return;
+            }
         }
     }
 
@@ -104,13 +155,13 @@ public final class PiiScanner {
 
     private static byte[] randomKey() {
         byte[] k = new byte[32];
-        new SecureRandom().nextBytes(k);
+        RANDOM.nextBytes(k);
         return k;
     }
 
     private static String randomHex() {
         byte[] b = new byte[12];
-        new SecureRandom().nextBytes(b);
+        RANDOM.nextBytes(b);
         StringBuilder sb = new StringBuilder(24);
         for (byte x : b) {
             sb.append(Character.forDigit((x >> 4) & 0xF, 16)).append(Character.forDigit(x & 0xF, 16));

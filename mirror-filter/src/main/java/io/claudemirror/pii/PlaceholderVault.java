@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -30,9 +28,10 @@ final class PlaceholderVault {
     private final byte[] key;
     private final String scope;
     private Mac mac;
-    private final Map<String, Entry> byToken = new HashMap<>();
-    private final Map<String, Entry> byValue = new HashMap<>();
-    private final List<Entry> entries = new ArrayList<>();
+    // Created with the first placeholder: most requests have none, and should not pay for the maps.
+    private Map<String, Entry> byToken;
+    private Map<String, Entry> byValue;
+    private List<Entry> entries;
     private int maxTokenLength;
 
     PlaceholderVault(byte[] key, String scope) {
@@ -71,6 +70,11 @@ final class PlaceholderVault {
 
     /** The placeholder for {@code value}; the same value of the same type always gets the same one. */
     String placeholder(String type, String label, String value) {
+        if (entries == null) {
+            byToken = new HashMap<>();
+            byValue = new HashMap<>();
+            entries = new ArrayList<>();
+        }
         String valueKey = type + '\u0000' + value;
         Entry e = byValue.get(valueKey);
         if (e != null) {
@@ -91,20 +95,18 @@ final class PlaceholderVault {
     }
 
     boolean isEmpty() {
-        return entries.isEmpty();
+        return entries == null;
     }
 
     int size() {
-        return entries.size();
-    }
-
-    /** The labels in use, for messages (never values). */
-    Set<String> tokens() {
-        return new TreeSet<>(byToken.keySet());
+        return entries == null ? 0 : entries.size();
     }
 
     /** The entry whose placeholder starts at {@code b[at]} (a '[') and ends before {@code limit}, or null. */
     Entry match(byte[] b, int at, int limit) {
+        if (entries == null) {
+            return null;
+        }
         int max = Math.min(limit, at + maxTokenLength);
         for (int k = at + 1; k < max; k++) {
             byte c = b[k];
@@ -121,7 +123,7 @@ final class PlaceholderVault {
     /** True if {@code b[at, limit)} (starting with '[') is a proper prefix of one of the placeholders. */
     boolean partial(byte[] b, int at, int limit) {
         int len = limit - at;
-        if (len >= maxTokenLength) {
+        if (entries == null || len >= maxTokenLength) {
             return false;
         }
         for (Entry e : entries) {

@@ -8,19 +8,19 @@ import java.util.Arrays;
  * Scans the user-content strings of one request body and, in {@code mask} or {@code redact} mode, replaces each
  * finding's bytes in place. Only the raw bytes of a finding change: the rest of the string, its escapes and the
  * whole document around it reach the upstream byte for byte. A body with no finding is returned as is, without
- * a copy. Scratch buffers are per thread, so a clean request allocates nothing beyond the JSON parser.
+ * a copy.
+ *
+ * <p>Each candidate string is scanned in Jackson's decoded buffer while the body is parsed (one pass over its
+ * bytes); its findings count only if its block turns out to carry user content. Scratch state comes from a small
+ * pool owned by the scanner (not a ThreadLocal: container threads outlive a redeployed application), so a clean
+ * request copies no text and creates no String.
  */
 final class RequestScrubber {
     /** Scratch buffers larger than this are not kept between requests. */
     private static final int KEEP_CHARS = 1 << 18;
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-    private static final class Scratch {
-        char[] chars = new char[4096];
-        final ScanText text = new ScanText(chars, 0);
-        final PiiMatches matches = new PiiMatches();
-    }
+    /** How findings are replaced. */
+    enum Edit { NONE, MASK, REDACT }
 
     /** What a scan found and, if the body changed, the new bytes. */
     static final class Result {
@@ -43,8 +43,69 @@ final class RequestScrubber {
         }
     }
 
-    /** How findings are replaced. */
-    enum Edit { NONE, MASK, REDACT }
+    /** Per-thread buffers, and the findings of the body being scanned (by candidate id, in document order). */
+    static final class Scratch implements ContentStrings.Visitor {
+        char[] chars = new char[1024];
+        final ScanText text = new ScanText(chars, 0);
+        final PiiMatches matches = new PiiMatches();
+        PiiScanner scanner;
+        boolean keepValues;
+        int[] ids = new int[16];
+        int[] starts = new int[16];
+        int[] ends = new int[16];
+        int[] detectors = new int[16];
+        int[] lengths = new int[16];
+        String[] values = new String[16];
+        int size;
+
+        @Override
+        public void visit(int id, char[] buf, int offset, int length) {
+            char[] c = buf;
+            if (offset != 0) {
+                if (chars.length < length) {
+                    chars = new char[Math.max(length, chars.length * 2)];
+                }
+                System.arraycopy(buf, offset, chars, 0, length);
+                c = chars;
+            }
+            text.set(c, length);
+            PiiMatches m = matches;
+            scanner.scan(text, m);
+            for (int i = 0; i < m.size(); i++) {
+                record(id, m.start(i), m.end(i), m.detector(i), length,
+                        keepValues ? new String(c, m.start(i), m.end(i) - m.start(i)) : null);
+            }
+        }
+
+        private void record(int id, int start, int end, int detector, int length, String value) {
+            if (size == ids.length) {
+                int cap = size * 2;
+                ids = Arrays.copyOf(ids, cap);
+                starts = Arrays.copyOf(starts, cap);
+                ends = Arrays.copyOf(ends, cap);
+                detectors = Arrays.copyOf(detectors, cap);
+                lengths = Arrays.copyOf(lengths, cap);
+                values = Arrays.copyOf(values, cap);
+            }
+            ids[size] = id;
+            starts[size] = start;
+            ends[size] = end;
+            detectors[size] = detector;
+            lengths[size] = length;
+            values[size] = value;
+            size++;
+        }
+
+        void reset() {
+            Arrays.fill(values, 0, size, null); // values must not outlive their request
+            size = 0;
+            scanner = null;
+            text.set(chars, 0);
+            if (chars.length > KEEP_CHARS) {
+                chars = new char[1024];
+            }
+        }
+    }
 
     private RequestScrubber() {
     }
@@ -55,52 +116,56 @@ final class RequestScrubber {
      */
     static Result scrub(PiiScanner scanner, byte[] body, int length, Edit edit, PlaceholderVault vault)
             throws IOException {
-        ContentStrings strings = ContentStrings.ofRequest(body, length);
-        Result result = new Result(scanner.detectorCount());
-        Scratch s = SCRATCH.get();
-        Edits edits = null;
+        Scratch s = scanner.acquireScratch();
+        s.scanner = scanner;
+        s.keepValues = edit == Edit.REDACT;
         try {
-            for (int r = 0; r < strings.size(); r++) {
-                int from = strings.start(r);
-                int to = strings.end(r);
-                if (to == from) {
-                    continue;
-                }
-                if (s.chars.length < to - from) {
-                    s.chars = new char[Math.max(to - from, s.chars.length * 2)];
-                }
-                int n = JsonText.decode(body, from, to, s.chars);
-                s.text.set(s.chars, n);
-                PiiMatches m = s.matches;
-                scanner.scan(s.text, m);
-                if (m.size() == 0) {
-                    continue;
-                }
-                for (int i = 0; i < m.size(); i++) {
-                    result.counts[m.detector(i)]++;
-                }
-                if (edit == Edit.NONE) {
-                    continue;
-                }
-                if (edits == null) {
-                    edits = new Edits();
-                }
-                int[] rawStarts = new int[n + 1];
-                JsonText.rawStarts(body, from, to, rawStarts);
-                for (int i = 0; i < m.size(); i++) {
-                    int d = m.detector(i);
-                    String replacement = edit == Edit.MASK ? scanner.mask(d)
-                            : vault.placeholder(scanner.detector(d).type(), scanner.detector(d).label(),
-                                    new String(s.chars, m.start(i), m.end(i) - m.start(i)));
-                    edits.add(rawStarts[m.start(i)], rawStarts[m.end(i)],
-                            replacement.getBytes(StandardCharsets.US_ASCII));
-                }
-            }
+            ContentStrings strings = ContentStrings.ofRequest(body, length, s);
+            return edits(scanner, body, length, edit, vault, strings, s);
         } finally {
-            if (s.chars.length > KEEP_CHARS) {
-                s.chars = new char[4096];
+            s.reset();
+            scanner.releaseScratch(s);
+        }
+    }
+
+    /** Counts the findings of kept strings and, if asked, builds the edited body. */
+    private static Result edits(PiiScanner scanner, byte[] body, int length, Edit edit, PlaceholderVault vault,
+                                ContentStrings strings, Scratch s) {
+        Result result = new Result(scanner.detectorCount());
+        Edits edits = null;
+        int f = 0;
+        // Kept ids and finding ids both ascend in document order: walk them together.
+        for (int r = 0; r < strings.size() && f < s.size; r++) {
+            int id = strings.id(r);
+            while (f < s.size && s.ids[f] < id) {
+                f++; // findings of a string whose block was dropped
             }
-            s.text.set(s.chars, 0);
+            int first = f;
+            while (f < s.size && s.ids[f] == id) {
+                result.counts[s.detectors[f]]++;
+                f++;
+            }
+            if (edit == Edit.NONE || first == f) {
+                continue;
+            }
+            int from = strings.start(r);
+            int to = strings.end(r);
+            int n = s.lengths[first];
+            int[] rawStarts = new int[to - from + 1];
+            if (JsonText.rawStarts(body, from, to, rawStarts) != n) {
+                // Our decoding disagrees with Jackson's: the offsets would be wrong, so edit nothing.
+                throw new IllegalStateException("PII scrubber cannot map a string back to its bytes");
+            }
+            if (edits == null) {
+                edits = new Edits();
+            }
+            for (int k = first; k < f; k++) {
+                int d = s.detectors[k];
+                String replacement = edit == Edit.MASK ? scanner.mask(d)
+                        : vault.placeholder(scanner.detector(d).type(), scanner.detector(d).label(), s.values[k]);
+                byte[] bytes = replacement.getBytes(StandardCharsets.US_ASCII);
+                edits.add(rawStarts[s.starts[k]], rawStarts[s.ends[k]], bytes);
+            }
         }
         if (edits == null) {
             result.body = body;

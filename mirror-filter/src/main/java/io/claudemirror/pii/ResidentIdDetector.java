@@ -15,25 +15,13 @@ final class ResidentIdDetector extends BuiltinDetector {
         super("cn_resident_id", "CN_ID");
     }
 
-    @Override
-    void find(char[] t, int n, PiiMatches matches) {
-        int i = 0;
-        while (i < n) {
-            if (!digit(t[i])) {
-                i++;
-                continue;
-            }
-            int s = i;
-            i = digitsEnd(t, i, n);
-            int e = i;
-            if (e - s == 17 && e < n && (t[e] == 'X' || t[e] == 'x')) {
-                e++;
-                i = e;
-            }
-            if (e - s == 18 && !gluedBefore(t, s) && !gluedAfter(t, e, n) && valid(t, s)) {
-                matches.add(s, e);
-            }
+    /** End of the ID whose leading digit run is {@code t[s, runEnd)} (at a word start), or -1. */
+    static int match(char[] t, int s, int runEnd, int n) {
+        int e = runEnd;
+        if (e - s == 17 && e < n && (t[e] == 'X' || t[e] == 'x')) {
+            e++;
         }
+        return e - s == 18 && !gluedBefore(t, s) && !gluedAfter(t, e, n) && valid(t, s) ? e : -1;
     }
 
     /** Validates the 18 characters at {@code s} (17 digits already checked, plus the check character). */

@@ -66,13 +66,15 @@ final class RestoringTransformer implements ResponseTransformer {
                 try {
                     return ByteBuffer.wrap(sse.accept(buffer, offset, length));
                 } catch (RuntimeException e) {
-                    return giveUp(e, sse.abandon(), buffer, offset, length);
+                    // The chunk is already in the restorer's pending bytes: abandon() returns it with the rest.
+                    return giveUp(e, sse.abandon());
                 }
             case JSON:
                 json.put(buffer, offset, length);
                 return NOTHING;
             default:
-                return copy(buffer, offset, length);
+                // The proxy writes this before it releases the upstream chunk, so no copy is needed.
+                return ByteBuffer.wrap(buffer, offset, length);
         }
     }
 
@@ -83,7 +85,7 @@ final class RestoringTransformer implements ResponseTransformer {
                 try {
                     return ByteBuffer.wrap(sse.finish());
                 } catch (RuntimeException e) {
-                    return giveUp(e, sse.abandon(), null, 0, 0);
+                    return giveUp(e, sse.abandon());
                 }
             case JSON:
                 return ByteBuffer.wrap(restoreMessage(json.array(), json.size()));
@@ -92,26 +94,15 @@ final class RestoringTransformer implements ResponseTransformer {
         }
     }
 
-    private ByteBuffer giveUp(RuntimeException e, byte[] held, byte[] buffer, int offset, int length) {
-        // Never the message text: it could quote a value.
+    private ByteBuffer giveUp(RuntimeException e, byte[] held) {
+        // Never the exception message: it could quote a value.
         LOG.warn("{} PII restore failed ({}); passing the rest of the stream unchanged", requestId,
                 e.getClass().getSimpleName());
         kind = Kind.PASS;
-        ByteSink out = new ByteSink(held.length + length);
-        out.put(held);
-        if (buffer != null) {
-            out.put(buffer, offset, length);
-        }
-        return ByteBuffer.wrap(out.toArray());
+        return ByteBuffer.wrap(held);
     }
 
-    private static ByteBuffer copy(byte[] buffer, int offset, int length) {
-        byte[] b = new byte[length];
-        System.arraycopy(buffer, offset, b, 0, length);
-        return ByteBuffer.wrap(b);
-    }
-
-    /** The Message with placeholders in its text blocks and tool inputs replaced; the bytes as they were if it does not parse. */
+    /** The Message with its text blocks and tool inputs restored; the bytes as they were if it does not parse. */
     byte[] restoreMessage(byte[] body, int length) {
         ContentStrings strings;
         try {

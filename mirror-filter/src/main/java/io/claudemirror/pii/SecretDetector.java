@@ -13,37 +13,13 @@ final class SecretDetector extends BuiltinDetector {
         super("secret", "SECRET");
     }
 
-    @Override
-    void find(char[] t, int n, PiiMatches matches) {
-        int i = 0;
-        while (i < n) {
-            char c = t[i];
-            long m = -1;
-            if (c == '-') {
-                m = i + 1 < n && t[i + 1] == '-' ? privateKey(t, i, n) : dashKey(t, i, n);
-            } else if (c == '_') {
-                m = github(t, i, n);
-            } else if (c == 'A') {
-                m = aws(t, i, n);
-            }
-            if (m >= 0) {
-                int end = (int) m;
-                matches.add((int) (m >>> 32), end);
-                i = end;
-            } else {
-                i++;
-            }
-        }
-    }
-
     /** {@code sk-…} with the '-' at {@code i}. */
-    private static long dashKey(char[] t, int i, int n) {
+    static long dashKey(char[] t, int i, int n) {
         int s = i - 2;
         if (s < 0 || t[s] != 's' || t[s + 1] != 'k' || (s > 0 && word(t[s - 1]))) {
             return -1;
         }
         int e = i + 1;
-        int length = 0;
         boolean strong = false;
         int segStart = e;
         boolean segDigit = false;
@@ -60,14 +36,13 @@ final class SecretDetector extends BuiltinDetector {
                 segLetter |= letter(c);
             }
             e++;
-            length++;
         }
         strong |= e - segStart >= 16 && segDigit && segLetter;
-        return strong && length >= 20 ? pack(s, e) : -1;
+        return strong && e - (i + 1) >= 20 ? pack(s, e) : -1;
     }
 
     /** {@code ghp_…}/{@code gho_}/{@code ghu_}/{@code ghs_}/{@code ghr_} and {@code github_pat_…}, '_' at {@code i}. */
-    private static long github(char[] t, int i, int n) {
+    static long github(char[] t, int i, int n) {
         int s;
         int minBody;
         if (i >= 3 && t[i - 3] == 'g' && t[i - 2] == 'h' && "pousr".indexOf(t[i - 1]) >= 0) {
@@ -91,7 +66,7 @@ final class SecretDetector extends BuiltinDetector {
     }
 
     /** {@code AKIA} or {@code ASIA} and 16 capitals or digits, at {@code i}. */
-    private static long aws(char[] t, int i, int n) {
+    static long aws(char[] t, int i, int n) {
         if (i + 20 > n || (i > 0 && word(t[i - 1])) || !(t[i + 1] == 'K' || t[i + 1] == 'S') || t[i + 2] != 'I'
                 || t[i + 3] != 'A') {
             return -1;
@@ -105,7 +80,7 @@ final class SecretDetector extends BuiltinDetector {
     }
 
     /** A {@code -----BEGIN … PRIVATE KEY-----} block at {@code i}. */
-    private static long privateKey(char[] t, int i, int n) {
+    static long privateKey(char[] t, int i, int n) {
         if (!startsWith(t, i, n, "-----BEGIN ")) {
             return -1;
         }

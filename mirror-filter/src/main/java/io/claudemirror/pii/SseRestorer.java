@@ -2,7 +2,6 @@ package io.claudemirror.pii;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.claudemirror.exchange.RequestFacts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -83,14 +82,13 @@ final class SseRestorer {
         return out.toArray();
     }
 
-    /** After a failure: the bytes still held, unchanged, so the rest can pass through. */
+    /** After a failure: the bytes still held (the carry as a delta of its own), so the rest can pass through. */
     byte[] abandon() {
-        ByteSink held = new ByteSink(carry.size() + pending.size());
-        held.put(carry.array(), 0, carry.size()).put(pending.array(), 0, pending.size());
-        carry.clear();
+        out.clear();
+        flushCarry();
+        out.put(pending.array(), 0, pending.size());
         pending.clear();
-        carryIndex = -1;
-        return held.toArray();
+        return out.toArray();
     }
 
     /** If an event ends with the line break at {@code k}, the index after it; else -1. */
@@ -190,8 +188,9 @@ final class SseRestorer {
             return;
         }
         boolean json = carryTimes == 2;
+        String delta = json ? "input_json_delta\",\"partial_json\":\"" : "text_delta\",\"text\":\"";
         String head = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":" + carryIndex
-                + ",\"delta\":{\"type\":\"" + (json ? "input_json_delta\",\"partial_json\":\"" : "text_delta\",\"text\":\"");
+                + ",\"delta\":{\"type\":\"" + delta;
         out.put(head.getBytes(StandardCharsets.US_ASCII)).put(carry.array(), 0, carry.size())
                 .put("\"}}\n\n".getBytes(StandardCharsets.US_ASCII));
         carry.clear();
@@ -237,7 +236,7 @@ final class SseRestorer {
         index = -1;
         valueFrom = -1;
         valueTo = -1;
-        try (JsonParser p = RequestFacts.jsonFactory().createParser(e, from, to - from)) {
+        try (JsonParser p = ContentStrings.JSON.createParser(e, from, to - from)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return false;
             }

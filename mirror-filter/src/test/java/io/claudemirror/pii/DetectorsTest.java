@@ -59,6 +59,40 @@ class DetectorsTest {
     }
 
     @Test
+    void eachShippedDetectorAloneFindsWhatTheCombinedPassFinds() throws Exception {
+        // Wrapped, the shipped detectors look like plug-ins: the scanner runs each one alone.
+        PiiScanner.Builder alone = PiiScanner.builder();
+        for (PiiDetector d : scanner.detectors()) {
+            alone.remove(d.type());
+        }
+        for (PiiDetector d : scanner.detectors()) {
+            alone.add(new PiiDetector() {
+                @Override
+                public String type() {
+                    return d.type();
+                }
+
+                @Override
+                public String label() {
+                    return d.label();
+                }
+
+                @Override
+                public void find(CharSequence text, PiiMatches matches) {
+                    d.find(text, matches);
+                }
+            });
+        }
+        PiiScanner separate = alone.build();
+        for (PiiCorpusTest.Sample s : PiiCorpusTest.read("corpus.txt")) {
+            assertThat(separate.scan(s.text())).as(s.text()).isEqualTo(scanner.scan(s.text()));
+        }
+        for (PiiCorpusTest.Sample s : PiiCorpusTest.read("limits.txt")) {
+            assertThat(separate.scan(s.text())).as(s.text()).isEqualTo(scanner.scan(s.text()));
+        }
+    }
+
+    @Test
     void aDateInTheFutureIsNotABirthDate() {
         int next = java.time.LocalDate.now().getYear() + 1;
         String s17 = "110101" + next + "0101123";
