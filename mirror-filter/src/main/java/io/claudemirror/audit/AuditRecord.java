@@ -32,7 +32,13 @@ public final class AuditRecord {
     static final int MAX_USER_AGENT = 256;
 
     private static final DateTimeFormatter TS =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    /** The formatted second of the last record: most records of a busy mirror share it, so it is reused. */
+    private static volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
+
+    private record Second(long epochSecond, String text) {
+    }
 
     private AuditRecord() {
     }
@@ -47,10 +53,25 @@ public final class AuditRecord {
         }
     }
 
+    /** {@code 2026-11-27T06:09:18.123Z} */
+    static void timestamp(StringBuilder sb, long epochMillis) {
+        long second = Math.floorDiv(epochMillis, 1000L);
+        Second cached = lastSecond;
+        if (cached.epochSecond() != second) {
+            cached = new Second(second, TS.format(java.time.Instant.ofEpochSecond(second)));
+            lastSecond = cached;
+        }
+        int millis = (int) Math.floorMod(epochMillis, 1000L);
+        sb.append(cached.text()).append('.').append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10))
+                .append((char) ('0' + millis % 10)).append('Z');
+    }
+
     /** The JSON line (without the newline) for {@code ex}, completed at {@code endNanos}. */
     public static String line(Exchange ex, RequestLine req, long endNanos) {
         StringBuilder sb = new StringBuilder(512);
-        sb.append("{\"ts\":\"").append(TS.format(java.time.Instant.ofEpochMilli(ex.startMillis()))).append('"');
+        sb.append("{\"ts\":\"");
+        timestamp(sb, ex.startMillis());
+        sb.append('"');
         field(sb, "requestId", ex.clientRequestId());
         field(sb, "mirrorRequestId", ex.requestId());
         Tenant tenant = ex.tenant();
