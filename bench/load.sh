@@ -13,11 +13,17 @@ BENCH=mirror-benchmarks/target/benchmarks.jar
 DEMO=mirror-jetty-demo/target/mirror-jetty-demo.jar
 FAKE=18081; BARE=18082; HOST=18083; DEMO_PORT=18084
 JAVA_OPTS=${JAVA_OPTS:-"-Xms512m -Xmx512m -XX:+UseG1GC"}
+# On a small box, keep the load generator off the servers' core so runs are comparable (PIN=0 to disable).
+SERVERS=""; CLIENT=""
+if [[ "${PIN:-1}" == "1" ]] && command -v taskset >/dev/null && [[ $(nproc) -ge 2 ]]; then
+  last=$(( $(nproc) - 1 )); SERVERS="taskset -c 1-$last"; CLIENT="taskset -c 0"
+fi
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 work=$(mktemp -d)
+if [[ "${FILTERS:-all}" == "all" ]]; then
 cat > "$work/mirror.yaml" <<YAML
 upstreams:
   - name: fake
@@ -36,15 +42,28 @@ pii:
 audit:
   dir: $work/audit
 YAML
-java $JAVA_OPTS -cp "$BENCH" io.claudemirror.testkit.FakeAnthropicMain --port $FAKE > "$work/fake.log" 2>&1 & pids+=($!)
-java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.BareProxyMain $BARE http://127.0.0.1:$FAKE > "$work/bare.log" 2>&1 & pids+=($!)
-java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.MirrorHostMain $HOST "$work/mirror.yaml" > "$work/host.log" 2>&1 & pids+=($!)
-java $JAVA_OPTS -jar "$DEMO" --port $DEMO_PORT --config "$work/mirror.yaml" > "$work/demo.log" 2>&1 & pids+=($!)
+else  # FILTERS=core: auth and the proxy only (no limits, PII off, audit off)
+cat > "$work/mirror.yaml" <<YAML
+upstreams:
+  - name: fake
+    url: http://127.0.0.1:$FAKE
+    apiKey: sk-upstream-bench
+tenants:
+  - id: bench
+    keys: ["plain:sk-bench"]
+audit:
+  dir: ""
+YAML
+fi
+$SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.testkit.FakeAnthropicMain --port $FAKE > "$work/fake.log" 2>&1 & pids+=($!)
+$SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.BareProxyMain $BARE http://127.0.0.1:$FAKE > "$work/bare.log" 2>&1 & pids+=($!)
+$SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.MirrorHostMain $HOST "$work/mirror.yaml" > "$work/host.log" 2>&1 & pids+=($!)
+$SERVERS java $JAVA_OPTS -jar "$DEMO" --port $DEMO_PORT --config "$work/mirror.yaml" > "$work/demo.log" 2>&1 & pids+=($!)
 for port in $FAKE $BARE $HOST $DEMO_PORT; do
   for i in $(seq 1 120); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
 done
 
-load() { KEY=sk-bench wrk -t2 -c"$C" -d"$2" --latency -s bench/messages.lua "$1/v1/messages"; }
+load() { KEY=sk-bench $CLIENT wrk -t1 -c"$C" -d"$2" --latency -s bench/messages.lua "$1/v1/messages"; }
 for port in $FAKE $BARE $HOST $DEMO_PORT; do load "http://127.0.0.1:$port" 5s > /dev/null 2>&1 || true; done   # warm-up
 
 declare -A RPS P99 ALLOC
@@ -59,7 +78,7 @@ for name in direct bare host demo; do
   if [[ "$before" =~ ^[0-9]+$ && "$after" =~ ^[0-9]+$ && -n "$n" ]]; then ALLOC[$name]=$(( (after - before) / n )); else ALLOC[$name]="-"; fi
   grep -h "Non-2xx\|Socket errors" "$work/$name.txt" | sed "s/^/$name: /" || true
 done
-echo "connections=$C duration=${D}s stream=$STREAM"
+echo "connections=$C duration=${D}s stream=$STREAM filters=${FILTERS:-all}"
 printf '%-7s %12s %10s %14s\n' path requests/s p99 bytes/request
 for name in direct bare host demo; do printf '%-7s %12s %10s %14s\n' $name "${RPS[$name]}" "${P99[$name]}" "${ALLOC[$name]}"; done
 r() { echo "scale=2; $1/$2" | bc; }
