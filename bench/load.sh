@@ -55,10 +55,13 @@ audit:
   dir: ""
 YAML
 fi
-$SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.testkit.FakeAnthropicMain --port $FAKE > "$work/fake.log" 2>&1 & pids+=($!)
-$SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.BareProxyMain $BARE http://127.0.0.1:$FAKE > "$work/bare.log" 2>&1 & pids+=($!)
-$SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.MirrorHostMain $HOST "$work/mirror.yaml" > "$work/host.log" 2>&1 & pids+=($!)
-$SERVERS java $JAVA_OPTS -jar "$DEMO" --port $DEMO_PORT --config "$work/mirror.yaml" > "$work/demo.log" 2>&1 & pids+=($!)
+declare -A PID
+$SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.testkit.FakeAnthropicMain --port $FAKE > "$work/fake.log" 2>&1 & pids+=($!); PID[direct]=$!
+$SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.BareProxyMain $BARE http://127.0.0.1:$FAKE > "$work/bare.log" 2>&1 & pids+=($!); PID[bare]=$!
+$SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.MirrorHostMain $HOST "$work/mirror.yaml" > "$work/host.log" 2>&1 & pids+=($!); PID[host]=$!
+$SERVERS java $JAVA_OPTS -jar "$DEMO" --port $DEMO_PORT --config "$work/mirror.yaml" > "$work/demo.log" 2>&1 & pids+=($!); PID[demo]=$!
+# CPU time (user+system, ms) a process has used: robust on a busy box, unlike requests/s.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
 for port in $FAKE $BARE $HOST $DEMO_PORT; do
   for i in $(seq 1 120); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
 done
@@ -66,20 +69,24 @@ done
 load() { KEY=sk-bench $CLIENT wrk -t1 -c"$C" -d"$2" --latency -s bench/messages.lua "$1/v1/messages"; }
 for port in $FAKE $BARE $HOST $DEMO_PORT; do load "http://127.0.0.1:$port" 5s > /dev/null 2>&1 || true; done   # warm-up
 
-declare -A RPS P99 ALLOC
+declare -A RPS P99 ALLOC CPU
 for name in direct bare host demo; do
   case $name in direct) port=$FAKE;; bare) port=$BARE;; host) port=$HOST;; demo) port=$DEMO_PORT;; esac
   before=$(curl -s "http://127.0.0.1:$port/__alloc" || echo "")
+  cpu0=$(cpu_ms "${PID[$name]}"); fcpu0=$(cpu_ms "${PID[direct]}")
   load "http://127.0.0.1:$port" "${D}s" > "$work/$name.txt" 2>&1 || true
+  cpu1=$(cpu_ms "${PID[$name]}"); fcpu1=$(cpu_ms "${PID[direct]}")
   after=$(curl -s "http://127.0.0.1:$port/__alloc" || echo "")
   RPS[$name]=$(awk '/Requests\/sec/ {print $2}' "$work/$name.txt")
   P99[$name]=$(awk '$1=="99%" {print $2}' "$work/$name.txt")
   n=$(grep -o "[0-9]* requests in" "$work/$name.txt" | awk '{print $1}')
   if [[ "$before" =~ ^[0-9]+$ && "$after" =~ ^[0-9]+$ && -n "$n" ]]; then ALLOC[$name]=$(( (after - before) / n )); else ALLOC[$name]="-"; fi
+  # CPU microseconds per request spent in the process under test (for direct: the fake itself).
+  CPU[$name]=$(( (cpu1 - cpu0) * 1000 / n ))
   grep -h "Non-2xx\|Socket errors" "$work/$name.txt" | sed "s/^/$name: /" || true
 done
 echo "connections=$C duration=${D}s stream=$STREAM filters=${FILTERS:-all}"
-printf '%-7s %12s %10s %14s\n' path requests/s p99 bytes/request
-for name in direct bare host demo; do printf '%-7s %12s %10s %14s\n' $name "${RPS[$name]}" "${P99[$name]}" "${ALLOC[$name]}"; done
+printf '%-7s %12s %10s %14s %14s\n' path requests/s p99 bytes/request cpu-us/request
+for name in direct bare host demo; do printf '%-7s %12s %10s %14s %14s\n' $name "${RPS[$name]}" "${P99[$name]}" "${ALLOC[$name]}" "${CPU[$name]}"; done
 r() { echo "scale=2; $1/$2" | bc; }
 echo "demo/direct=$(r ${RPS[demo]} ${RPS[direct]})  host/direct=$(r ${RPS[host]} ${RPS[direct]})  bare/direct=$(r ${RPS[bare]} ${RPS[direct]})  demo/bare=$(r ${RPS[demo]} ${RPS[bare]})  host/bare=$(r ${RPS[host]} ${RPS[bare]})"
