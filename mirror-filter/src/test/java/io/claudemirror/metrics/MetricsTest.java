@@ -12,6 +12,7 @@ import io.claudemirror.MirrorRuntime;
 import io.claudemirror.config.MirrorConfig;
 import io.claudemirror.config.MirrorConfigBuilder;
 import io.claudemirror.support.Http;
+import io.claudemirror.support.MirrorServer;
 import io.claudemirror.support.MirrorServer.Container;
 import io.claudemirror.testkit.FakeAnthropic;
 import io.claudemirror.testkit.Fault;
@@ -47,7 +48,7 @@ class MetricsTest {
     final AtomicReference<ServletContext> context = new AtomicReference<>();
     final AtomicReference<MirrorRuntime> runtime = new AtomicReference<>();
     FakeAnthropic fake;
-    MetricsHost host;
+    MirrorServer host;
 
     MirrorConfigBuilder config() {
         fake = FakeAnthropic.start();
@@ -58,7 +59,7 @@ class MetricsTest {
     /** A host that publishes its registry under Dropwizard's own MetricsServlet key, then installs the mirror. */
     void start(Container container, MirrorConfigBuilder builder) throws Exception {
         MirrorConfig config = builder.build();
-        host = MetricsHost.start(container, ctx -> {
+        host = MirrorServer.host(container, "", ctx -> {
             context.set(ctx);
             ctx.setAttribute(DROPWIZARD_KEY, registry);
             registry.counter("host.own.requests").inc();
@@ -200,7 +201,7 @@ class MetricsTest {
     @Test
     void installWithoutAHostRegistryCreatesAndPublishesOne() throws Exception {
         MirrorConfig config = config().build();
-        host = MetricsHost.start(Container.JETTY, ctx -> {
+        host = MirrorServer.host(Container.JETTY, "", ctx -> {
             context.set(ctx);
             runtime.set(ClaudeMirror.install(ctx, config));
         });

@@ -24,16 +24,16 @@ public final class MirrorServer implements AutoCloseable {
     private final Server jetty;
     private final Tomcat tomcat;
     private final int port;
-    private final MirrorConfig config;
+    private final String mountPath;
     private final MirrorRuntime runtime;
 
-    private MirrorServer(Container container, Server jetty, Tomcat tomcat, int port, MirrorConfig config,
+    private MirrorServer(Container container, Server jetty, Tomcat tomcat, int port, String mountPath,
                          MirrorRuntime runtime) {
         this.container = container;
         this.jetty = jetty;
         this.tomcat = tomcat;
         this.port = port;
-        this.config = config;
+        this.mountPath = mountPath;
         this.runtime = runtime;
     }
 
@@ -45,6 +45,19 @@ public final class MirrorServer implements AutoCloseable {
     public static MirrorServer start(Container container, MirrorConfig config,
                                      java.util.function.Consumer<jakarta.servlet.ServletContext> host) throws Exception {
         AtomicReference<MirrorRuntime> runtime = new AtomicReference<>();
+        MirrorServer server = host(container, config.mountPath(), ctx -> {
+            host.accept(ctx);
+            runtime.set(ClaudeMirror.install(ctx, config));
+        });
+        return new MirrorServer(container, server.jetty, server.tomcat, server.port, config.mountPath(), runtime.get());
+    }
+
+    /**
+     * A bare host on a real container: {@code startup} registers whatever the test needs on the
+     * ServletContext while the context starts (as a ServletContainerInitializer would).
+     */
+    public static MirrorServer host(Container container, String mountPath,
+                                    java.util.function.Consumer<jakarta.servlet.ServletContext> startup) throws Exception {
         if (container == Container.JETTY) {
             Server server = new Server();
             ServerConnector connector = new ServerConnector(server);
@@ -53,13 +66,10 @@ public final class MirrorServer implements AutoCloseable {
             connector.setIdleTimeout(10 * 60_000);
             server.addConnector(connector);
             ServletContextHandler context = new ServletContextHandler("/");
-            context.addServletContainerInitializer((classes, ctx) -> {
-                host.accept(ctx);
-                runtime.set(ClaudeMirror.install(ctx, config));
-            });
+            context.addServletContainerInitializer((classes, ctx) -> startup.accept(ctx));
             server.setHandler(context);
             server.start();
-            return new MirrorServer(container, server, null, connector.getLocalPort(), config, runtime.get());
+            return new MirrorServer(container, server, null, connector.getLocalPort(), mountPath, null);
         }
         File base = Files.createTempDirectory("mirror-tomcat").toFile();
         Tomcat tomcat = new Tomcat();
@@ -69,17 +79,14 @@ public final class MirrorServer implements AutoCloseable {
         connector.setProperty("address", "127.0.0.1");
         tomcat.setConnector(connector);
         Context context = tomcat.addContext("", base.getAbsolutePath());
-        context.addServletContainerInitializer((classes, ctx) -> {
-            host.accept(ctx);
-            runtime.set(ClaudeMirror.install(ctx, config));
-        }, null);
+        context.addServletContainerInitializer((classes, ctx) -> startup.accept(ctx), null);
         tomcat.start();
-        return new MirrorServer(container, null, tomcat, connector.getLocalPort(), config, runtime.get());
+        return new MirrorServer(container, null, tomcat, connector.getLocalPort(), mountPath, null);
     }
 
     /** The base URL a client uses: {@code http://127.0.0.1:PORT} plus the mount path. */
     public String baseUrl() {
-        return "http://127.0.0.1:" + port + config.mountPath();
+        return "http://127.0.0.1:" + port + mountPath;
     }
 
     public int port() {
