@@ -142,10 +142,6 @@ public final class Exchange {
         }
     }
 
-    public boolean isCompleted() {
-        return completed.get();
-    }
-
     /** Runs {@code callback} once, when the response has ended (success, error, timeout or client abort). */
     public synchronized void onComplete(Consumer<Exchange> callback) {
         if (completion == null) {

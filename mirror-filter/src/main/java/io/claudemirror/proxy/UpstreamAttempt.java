@@ -14,7 +14,6 @@ final class UpstreamAttempt implements Response.Listener {
 
     private final ProxyExchange exchange;
     final int upstreamIndex;
-    final long startNanos = System.nanoTime();
     volatile boolean headersReceived;
     volatile boolean discarded;
 
