@@ -11,7 +11,9 @@ import java.util.Arrays;
  * Locates, in a raw Messages API document, the JSON string values that carry user content, as byte ranges of
  * their content (between the quotes). In a request: {@code system} (string or text blocks) and the
  * {@code content} of every message whatever its role (string, text blocks, {@code tool_result} content, string
- * leaves of {@code tool_use.input}). In a response: the same blocks under the top-level {@code content}.
+ * leaves of {@code tool_use.input}). In a message batch creation body ({@code {"requests":[{"custom_id":…,
+ * "params":{…}}]}}): the same strings in every {@code requests[i].params}, which is a Messages request body.
+ * In a response: the same blocks under the top-level {@code content}.
  * Nothing else is touched: not model names, tool definitions, metadata, images, documents, nor thinking blocks,
  * whose signature covers their text.
  *
@@ -72,17 +74,37 @@ final class ContentStrings {
         return walk(body, length, true, visitor);
     }
 
+    /**
+     * The content ranges of a message batch creation body: those of every {@code requests[i].params}, read as a
+     * Messages request body; {@code custom_id} and everything else is skipped.
+     */
+    static ContentStrings ofBatch(byte[] body, int length, Visitor visitor) throws IOException {
+        return walk(body, length, BATCH, visitor);
+    }
+
     /** The content ranges of a non-streaming response ({@code Message}). */
     static ContentStrings ofResponse(byte[] body, int length) throws IOException {
         return walk(body, length, false, null);
     }
 
+    private static final int REQUEST = 0;
+    private static final int RESPONSE = 1;
+    private static final int BATCH = 2;
+
     private static ContentStrings walk(byte[] body, int length, boolean request, Visitor visitor) throws IOException {
+        return walk(body, length, request ? REQUEST : RESPONSE, visitor);
+    }
+
+    private static ContentStrings walk(byte[] body, int length, int shape, Visitor visitor) throws IOException {
         try (JsonParser p = JSON.createParser(body, 0, length)) {
             ContentStrings c = new ContentStrings(p, body, length, visitor);
             JsonToken t = p.nextToken();
             if (t == JsonToken.START_OBJECT) {
-                c.root(request);
+                if (shape == BATCH) {
+                    c.batch();
+                } else {
+                    c.root(shape == REQUEST);
+                }
             } else if (t != null) {
                 p.skipChildren();
             }
@@ -121,6 +143,34 @@ final class ContentStrings {
                 messages();
             } else if (!request && "content".equals(name) && t == JsonToken.START_ARRAY) {
                 blocks();
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    /** A batch creation body, its opening brace just read: every {@code requests[i].params} object. */
+    private void batch() throws IOException {
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            t = p.nextToken();
+            if ("requests".equals(name) && t == JsonToken.START_ARRAY) {
+                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (t != JsonToken.START_OBJECT) {
+                        p.skipChildren();
+                        continue;
+                    }
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String field = p.currentName();
+                        t = p.nextToken();
+                        if ("params".equals(field) && t == JsonToken.START_OBJECT) {
+                            root(true);
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                }
             } else {
                 p.skipChildren();
             }

@@ -18,14 +18,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Scans the user content of {@code POST /v1/messages} and {@code /v1/messages/count_tokens} bodies for personal
- * data and secrets, and acts by the tenant's {@code pii} mode (else the global {@code pii.mode}):
+ * Scans the user content of {@code POST /v1/messages}, {@code /v1/messages/count_tokens} and
+ * {@code /v1/messages/batches} bodies for personal data and secrets (in a batch, every
+ * {@code requests[i].params} as a Messages body), and acts by the tenant's {@code pii} mode (else the global
+ * {@code pii.mode}):
  * <ul>
  *   <li>{@code off}: nothing is read or scanned.</li>
  *   <li>{@code detect}: findings are counted; not a byte changes.</li>
  *   <li>{@code mask}: each finding becomes its label, e.g. {@code [PHONE]}; irreversible.</li>
  *   <li>{@code redact}: each finding becomes a placeholder such as {@code [PHONE_k3r7wq2mxa]}, put back in this
- *       request's response (JSON and stream, text and tool input) and nowhere else.</li>
+ *       request's response (JSON and stream, text and tool input) and nowhere else. A batch is masked instead:
+ *       its results are fetched later by other requests, so its values could never be put back.</li>
  *   <li>{@code block}: a request with findings gets 400 {@code invalid_request_error} naming the kinds found.</li>
  * </ul>
  * Findings are counted on the Exchange by type ({@code exchange.piiFinding}); values are never logged. A gzip or
@@ -71,6 +74,10 @@ public class PiiFilter extends MirrorFilter {
             chain.doFilter(request, response);
             return;
         }
+        boolean batch = isBatch(request);
+        if (batch && mode == PiiMode.REDACT) {
+            mode = PiiMode.MASK; // results come back through other requests: placeholders could never be restored
+        }
         Body body = body(exchange, request, response);
         if (body == null) {
             return;
@@ -81,7 +88,7 @@ public class PiiFilter extends MirrorFilter {
         PlaceholderVault vault = mode == PiiMode.REDACT ? s.newVault(exchange.tenantId()) : null;
         RequestScrubber.Result result;
         try {
-            result = RequestScrubber.scrub(s, body.bytes, body.length, edit, vault);
+            result = RequestScrubber.scrub(s, body.bytes, body.length, edit, vault, batch);
         } catch (IOException e) {
             ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST,
                     "request body is not valid JSON", 0);
@@ -193,11 +200,27 @@ public class PiiFilter extends MirrorFilter {
         return s;
     }
 
-    /** True for the two endpoints whose bodies carry conversation content, wherever the mirror is mounted. */
+    /**
+     * True for the endpoints whose bodies carry conversation content (messages, count_tokens, batch creation),
+     * wherever the mirror is mounted.
+     */
     static boolean scannedPath(HttpServletRequest request) {
+        String uri = path(request);
+        return uri != null && (uri.endsWith("/v1/messages") || uri.endsWith("/v1/messages/count_tokens")
+                || uri.endsWith("/v1/messages/batches"));
+    }
+
+    /** True for batch creation ({@code /v1/messages/batches} itself, not {@code /batches/{id}/…}). */
+    static boolean isBatch(HttpServletRequest request) {
+        String uri = path(request);
+        return uri != null && uri.endsWith("/v1/messages/batches");
+    }
+
+    /** The request path without path parameters or a trailing slash (the query string is never part of it). */
+    private static String path(HttpServletRequest request) {
         String uri = request.getRequestURI();
         if (uri == null) {
-            return false;
+            return null;
         }
         int semi = uri.indexOf(';'); // a path parameter (";jsessionid=") is not part of the path
         if (semi >= 0) {
@@ -206,7 +229,7 @@ public class PiiFilter extends MirrorFilter {
         if (uri.endsWith("/")) {
             uri = uri.substring(0, uri.length() - 1);
         }
-        return uri.endsWith("/v1/messages") || uri.endsWith("/v1/messages/count_tokens");
+        return uri;
     }
 
     private static boolean isCountTokens(HttpServletRequest request) {

@@ -116,11 +116,25 @@ final class RequestScrubber {
      */
     static Result scrub(PiiScanner scanner, byte[] body, int length, Edit edit, PlaceholderVault vault)
             throws IOException {
+        return scrub(scanner, body, length, edit, vault, false);
+    }
+
+    /**
+     * As {@link #scrub(PiiScanner, byte[], int, Edit, PlaceholderVault)}; with {@code batch}, the body is a
+     * message batch creation body and every {@code requests[i].params} is scanned as a Messages request, and
+     * {@link Edit#REDACT} masks (the vault is left untouched).
+     */
+    static Result scrub(PiiScanner scanner, byte[] body, int length, Edit edit, PlaceholderVault vault,
+                        boolean batch) throws IOException {
+        if (batch && edit == Edit.REDACT) {
+            edit = Edit.MASK; // a batch's results are fetched by other requests: placeholders could not be restored
+        }
         Scratch s = scanner.acquireScratch();
         s.scanner = scanner;
         s.keepValues = edit == Edit.REDACT;
         try {
-            ContentStrings strings = ContentStrings.ofRequest(body, length, s);
+            ContentStrings strings = batch ? ContentStrings.ofBatch(body, length, s)
+                    : ContentStrings.ofRequest(body, length, s);
             return edits(scanner, body, length, edit, vault, strings, s);
         } finally {
             s.reset();

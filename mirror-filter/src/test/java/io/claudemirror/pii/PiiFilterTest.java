@@ -104,14 +104,20 @@ class PiiFilterTest {
     }
 
     @Test
-    void onlyMessagesAndCountTokensPostsAreScanned() throws Exception {
+    void onlyMessagesCountTokensAndBatchCreationPostsAreScanned() throws Exception {
         start(MirrorConfig.builder().set("pii.mode", "mask"), null);
         String body = message("call 13800138000");
         for (String path : new String[] {"/v1/messages?beta=true", "/v1/messages/count_tokens", "/v1/messages/"}) {
             post(path, KEY, body);
             assertThat(new String(forwarded.get(), StandardCharsets.UTF_8)).as(path).contains("call [PHONE]");
         }
-        for (String path : new String[] {"/v1/models", "/v1/messages/batches", "/v1/files", "/v1/messagesx"}) {
+        String batch = batch("call 13800138000");
+        for (String path : new String[] {"/v1/messages/batches", "/v1/messages/batches?beta=true", "/v1/messages/batches/"}) {
+            post(path, KEY, batch);
+            assertThat(new String(forwarded.get(), StandardCharsets.UTF_8)).as(path).contains("call [PHONE]");
+        }
+        for (String path : new String[] {"/v1/models", "/v1/files", "/v1/messagesx", "/v1/messages/batches/msgbatch_1",
+                "/v1/messages/batches/msgbatch_1/cancel", "/v1/messages/batchesx"}) {
             post(path, KEY, body);
             assertThat(seen.get().hasBody()).as(path).isFalse();
             assertThat(seen.get().piiFindings()).as(path).isEmpty();
@@ -119,6 +125,28 @@ class PiiFilterTest {
         Http.send(HttpRequest.newBuilder(URI.create(base + "/v1/messages")).header("x-api-key", KEY)
                 .method("PUT", HttpRequest.BodyPublishers.ofString(body)));
         assertThat(seen.get().piiFindings()).isEmpty();
+    }
+
+    static String batch(String text) {
+        return "{\"requests\":[{\"custom_id\":\"c-1\",\"params\":" + message(text) + "}]}";
+    }
+
+    @Test
+    void aBatchIsMaskedInRedactModeCountedAndBlocked() throws Exception {
+        start(MirrorConfig.builder().set("pii.mode", "redact").set("tenants[1].pii", "block"), null);
+        String body = batch("call 13800138000 or a@example.com");
+        assertThat(post("/v1/messages/batches", KEY, body).statusCode()).isEqualTo(204);
+        assertThat(new String(forwarded.get(), StandardCharsets.UTF_8))
+                .isEqualTo(body.replace("13800138000", "[PHONE]").replace("a@example.com", "[EMAIL]"));
+        assertThat(seen.get().piiFindings()).isEqualTo(Map.of("cn_mobile", 1, "email", 1));
+        assertThat(seen.get().transformer()).as("a batch's results are fetched by other requests").isNull();
+        HttpResponse<String> r = post("/v1/messages/batches", OTHER_KEY, body);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("invalid_request_error").contains("cn_mobile").contains("email")
+                .doesNotContain("13800138000");
+        assertThat(seen.get()).isNull();
+        assertThat(post("/v1/messages/batches", OTHER_KEY, batch("nothing here")).statusCode()).isEqualTo(204);
+        assertThat(post("/v1/messages/batches", KEY, "{\"requests\":[").statusCode()).isEqualTo(400);
     }
 
     @Test

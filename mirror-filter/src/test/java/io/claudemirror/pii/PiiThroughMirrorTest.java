@@ -204,6 +204,44 @@ class PiiThroughMirrorTest {
         assertThat(placeholders(upstream)).hasSizeGreaterThanOrEqualTo(4);
     }
 
+    static String batch(String... texts) throws Exception {
+        ObjectNode b = Sse.JSON.createObjectNode();
+        com.fasterxml.jackson.databind.node.ArrayNode requests = b.putArray("requests");
+        for (int i = 0; i < texts.length; i++) {
+            requests.addObject().put("custom_id", "req-" + i).set("params", Sse.JSON.readTree(body(texts[i], false, false)
+                    .replace("\"stream\":false,", "")));
+        }
+        return b.toString();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Container.class)
+    void batchCreationIsMaskedInMaskAndRedactAndBlockedInBlock(Container container) throws Exception {
+        String sent = batch(TEXT, "call " + PHONE);
+        for (String mode : new String[] {"mask", "redact"}) {
+            start(container, mode);
+            HttpResponse<String> r = post("/v1/messages/batches?beta=true", sent);
+            assertThat(r.statusCode()).as(mode).isEqualTo(200);
+            assertThat(Sse.JSON.readTree(r.body()).path("type").asText()).isEqualTo("message_batch");
+            assertThat(fake.journal().last().path()).endsWith("/v1/messages/batches");
+            String upstream = upstreamBody();
+            assertNoRawValue(upstream);
+            assertThat(placeholders(upstream)).as(mode + ": labels, not placeholders").isEmpty();
+            JsonNode tree = Sse.JSON.readTree(upstream);
+            assertThat(tree.at("/requests/1/custom_id").asText()).isEqualTo("req-1");
+            assertThat(tree.at("/requests/1/params/messages/0/content/0/text").asText()).isEqualTo("call [PHONE]");
+            assertThat(tree.at("/requests/0/params/system/0/text").asText()).isEqualTo("You help [EMAIL]");
+            assertThat(tree.at("/requests/0/params/model").asText()).isEqualTo("claude-sonnet-4-5-20250929");
+            stop();
+        }
+        start(container, "block");
+        HttpResponse<String> r = post("/v1/messages/batches", sent);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(Sse.JSON.readTree(r.body()).at("/error/message").asText()).contains("cn_mobile").contains("email")
+                .doesNotContain(PHONE);
+        assertThat(fake.journal().size()).isZero();
+    }
+
     static List<String> placeholders(String text) {
         Matcher m = Pattern.compile("\\[[A-Z_]+_[a-z2-9]{10}]").matcher(text);
         List<String> out = new java.util.ArrayList<>();

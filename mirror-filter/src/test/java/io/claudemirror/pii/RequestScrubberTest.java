@@ -3,6 +3,8 @@ package io.claudemirror.pii;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.claudemirror.pii.RequestScrubber.Edit;
 import io.claudemirror.pii.RequestScrubber.Result;
 import java.io.IOException;
@@ -145,6 +147,70 @@ class RequestScrubberTest {
         byte[] b = ("{\"system\":\"" + MAIL + "\"}").getBytes(StandardCharsets.UTF_8);
         assertThat(RequestScrubber.scrub(s1, b, b.length, Edit.REDACT, s1.newVault("t")).body)
                 .isEqualTo(RequestScrubber.scrub(s2, b, b.length, Edit.REDACT, s2.newVault("t")).body);
+    }
+
+    @Test
+    void aBatchBodyIsScannedInEveryParamsAndNowhereElse() throws IOException {
+        String p = PHONE;
+        String params1 = "{\"model\":\"claude-" + p + "\",\"max_tokens\":1024,\"metadata\":{\"user_id\":\"" + MAIL + "\"},"
+                + "\"system\":[{\"type\":\"text\",\"text\":\"sys " + p + "\"}],"
+                + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"u " + p + "\"},"
+                + "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\"" + p + "\"}}]},"
+                + "{\"role\":\"assistant\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"t " + p + "\",\"signature\":\"s\"},"
+                + "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"" + p + "\",\"input\":{\"to\":\"" + MAIL + "\",\"n\":" + p + "}}]},"
+                + "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"" + p + "\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"r ~u0031" + p.substring(1) + "\"}]}]}]}";
+        String params2 = "{\"system\":\"s2 " + MAIL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"plain " + p + "\"}]}";
+        String body = json("{\"requests\" : [ {\"custom_id\":\"" + p + "\",\"params\":" + params1 + "},"
+                + "{\"params\":" + params2 + ",\"custom_id\":\"" + MAIL + "\"},"
+                + "{\"custom_id\":\"empty\"}, 7, {\"custom_id\":\"x\",\"params\":\"" + p + "\"}],"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"top " + p + "\"}],\"system\":\"" + p + "\"}");
+        String expected = body
+                .replace("sys " + p, "sys [PHONE]")
+                .replace("u " + p, "u [PHONE]")
+                .replace("\"to\":\"" + MAIL, "\"to\":\"[EMAIL]")
+                .replace(json("r ~u0031") + p.substring(1), "r [PHONE]")
+                .replace("s2 " + MAIL, "s2 [EMAIL]")
+                .replace("plain " + p, "plain [PHONE]");
+        byte[] raw = body.getBytes(StandardCharsets.UTF_8);
+
+        Result detect = RequestScrubber.scrub(scanner, raw, raw.length, Edit.NONE, null, true);
+        assertThat(detect.body).isSameAs(raw);
+        assertThat(detect.changed).isFalse();
+        assertThat(count(detect, "cn_mobile")).isEqualTo(4);
+        assertThat(count(detect, "email")).isEqualTo(2);
+
+        Result mask = RequestScrubber.scrub(scanner, raw, raw.length, Edit.MASK, null, true);
+        String masked = new String(mask.body, 0, mask.length, StandardCharsets.UTF_8);
+        assertThat(masked).isEqualTo(expected);
+        assertThat(count(mask, "cn_mobile")).isEqualTo(4);
+        JsonNode tree = new ObjectMapper().readTree(masked);
+        assertThat(tree.at("/requests/0/custom_id").asText()).isEqualTo(p);
+        assertThat(tree.at("/requests/1/custom_id").asText()).isEqualTo(MAIL);
+        assertThat(tree.at("/requests/0/params/messages/2/content/0/content/0/text").asText()).isEqualTo("r [PHONE]");
+        assertThat(tree.at("/requests/0/params/messages/0/content/1/source/data").asText()).isEqualTo(p);
+
+        // Redact acts as mask for a batch: its results come back through other requests, nothing to restore.
+        PlaceholderVault vault = scanner.newVault("t1");
+        Result redact = RequestScrubber.scrub(scanner, raw, raw.length, Edit.REDACT, vault, true);
+        assertThat(new String(redact.body, 0, redact.length, StandardCharsets.UTF_8)).isEqualTo(masked);
+        assertThat(vault.isEmpty()).isTrue();
+        // Block rejects on any finding: the scan reports them, whatever the edit.
+        assertThat(detect.found()).isTrue();
+
+        // The same body as a Messages body: only the top-level system and messages are content.
+        Result asMessages = RequestScrubber.scrub(scanner, raw, raw.length, Edit.NONE, null, false);
+        assertThat(count(asMessages, "cn_mobile")).isEqualTo(2);
+        assertThat(count(asMessages, "email")).isZero();
+
+        byte[] clean = "{\"requests\":[{\"custom_id\":\"13800138000\",\"params\":{\"messages\":[]}}]}"
+                .getBytes(StandardCharsets.UTF_8);
+        Result none = RequestScrubber.scrub(scanner, clean, clean.length, Edit.MASK, null, true);
+        assertThat(none.body).isSameAs(clean);
+        assertThat(none.found()).isFalse();
+        byte[] bad = "{\"requests\":[{\"params\":{\"system\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> RequestScrubber.scrub(scanner, bad, bad.length, Edit.MASK, null, true))
+                .isInstanceOf(IOException.class);
     }
 
     @Test
