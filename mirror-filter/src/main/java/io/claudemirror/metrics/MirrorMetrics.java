@@ -2,6 +2,7 @@ package io.claudemirror.metrics;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
+import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.Metric;
 import com.codahale.metrics.MetricRegistry;
@@ -89,11 +90,11 @@ public final class MirrorMetrics implements AutoCloseable {
     /** Registers every metric in {@code registry}; the runtime supplies upstreams, tenants and shared counters. */
     private MirrorMetrics(MetricRegistry registry, MirrorRuntime runtime, MetricSet... shared) {
         this.registry = registry;
-        requests = add("requests", new Timer());
-        streamRequests = add("requests.stream", new Timer());
-        otherRequests = add("requests.nonstream", new Timer());
-        ttfb = add("ttfb", new Timer());
-        ttft = add("ttft", new Timer());
+        requests = add("requests", timer());
+        streamRequests = add("requests.stream", timer());
+        otherRequests = add("requests.nonstream", timer());
+        ttfb = add("ttfb", timer());
+        ttft = add("ttft", timer());
         add("requests.active", (Gauge<Integer>) activeRequests::get);
         add("streams.active", (Gauge<Integer>) activeStreams::get);
         for (int i = 0; i < STATUS_CLASSES.length; i++) {
@@ -117,8 +118,8 @@ public final class MirrorMetrics implements AutoCloseable {
             add("upstream.requests." + name, new CountView(s::requests));
             add("upstream.failures." + name, new CountView(s::failures));
             add("upstream.healthy." + name, (Gauge<Integer>) () -> s.healthy() ? 1 : 0);
-            member(upstreamLatency, "upstream.latency.", name, Timer::new);
-            member(upstreamTtfb, "upstream.ttfb.", name, Timer::new);
+            member(upstreamLatency, "upstream.latency.", name, MirrorMetrics::timer);
+            member(upstreamTtfb, "upstream.ttfb.", name, MirrorMetrics::timer);
         }
         for (Tenant t : runtime.config().tenants()) {
             tenantMeters(t.id());
@@ -196,6 +197,14 @@ public final class MirrorMetrics implements AutoCloseable {
     }
 
     /** The response ended; runs once per request, from {@link Exchange#onComplete}. */
+    /**
+     * Timers on the lock-free decaying reservoir: several are updated per request, and the default reservoir
+     * takes a lock and inserts into a skip list on every update.
+     */
+    static Timer timer() {
+        return new Timer(LockFreeExponentiallyDecayingReservoir.builder().build());
+    }
+
     void completed(Exchange ex, RequestWatch watch, long endNanos) {
         activeRequests.decrementAndGet();
         if (watch.streamCounted) {
@@ -263,9 +272,9 @@ public final class MirrorMetrics implements AutoCloseable {
         String upstream = ex.upstream();
         if (upstream != null) {
             String name = part(upstream);
-            member(upstreamLatency, "upstream.latency.", name, Timer::new).update(latency, TimeUnit.NANOSECONDS);
+            member(upstreamLatency, "upstream.latency.", name, MirrorMetrics::timer).update(latency, TimeUnit.NANOSECONDS);
             if (firstByte >= 0) {
-                member(upstreamTtfb, "upstream.ttfb.", name, Timer::new).update(firstByte, TimeUnit.NANOSECONDS);
+                member(upstreamTtfb, "upstream.ttfb.", name, MirrorMetrics::timer).update(firstByte, TimeUnit.NANOSECONDS);
             }
         }
     }
