@@ -67,7 +67,8 @@ for port in $FAKE $BARE $HOST $DEMO_PORT; do
 done
 
 load() { KEY=sk-bench $CLIENT wrk -t1 -c"$C" -d"$2" --latency -s bench/messages.lua "$1/v1/messages"; }
-for port in $FAKE $BARE $HOST $DEMO_PORT; do load "http://127.0.0.1:$port" 5s > /dev/null 2>&1 || true; done   # warm-up
+# Warm-up long enough for the JIT to finish: its compile threads would otherwise count in CPU/request.
+for port in $FAKE $BARE $HOST $DEMO_PORT; do load "http://127.0.0.1:$port" "${WARMUP:-20}s" > /dev/null 2>&1 || true; done
 
 declare -A RPS P99 ALLOC CPU
 for name in direct bare host demo; do
