@@ -9,13 +9,10 @@ import io.claudemirror.config.MirrorConfig;
 import io.claudemirror.config.MirrorConfigBuilder;
 import io.claudemirror.support.Http;
 import io.claudemirror.support.MirrorServer;
+import io.claudemirror.support.RawClient;
 import io.claudemirror.support.MirrorServer.Container;
 import io.claudemirror.testkit.FakeAnthropic;
 import io.claudemirror.testkit.Fault;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -196,22 +193,8 @@ class AuditLogTest {
         start(container, config());
         fake.eventDelay(Duration.ofMillis(100));
         byte[] body = Http.messages("abort ".repeat(100), true).getBytes(StandardCharsets.UTF_8);
-        try (Socket socket = new Socket("127.0.0.1", mirror.port())) {
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: " + KEY
-                    + "\r\nanthropic-version: 2023-06-01\r\ncontent-type: application/json\r\ncontent-length: "
-                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(body);
-            out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            int events = 0;
-            String line;
-            while (events < 2 && (line = in.readLine()) != null) {
-                if (line.startsWith("event:")) {
-                    events++;
-                }
-            }
-            assertThat(events).isEqualTo(2);
+        try (RawClient client = RawClient.postMessages(mirror.port(), KEY, body)) {
+            assertThat(client.readEvents(2)).isEqualTo(2);
         }
         Map<String, Object> rec = awaitRecord(r -> Boolean.TRUE.equals(r.get("clientAborted")));
         assertThat(rec).containsEntry("stream", true).containsEntry("tenant", "t1");

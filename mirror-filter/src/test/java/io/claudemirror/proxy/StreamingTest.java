@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.claudemirror.config.MirrorConfig;
 import io.claudemirror.support.Http;
 import io.claudemirror.support.MirrorServer;
+import io.claudemirror.support.RawClient;
 import io.claudemirror.support.MirrorServer.Container;
 import io.claudemirror.testkit.FakeAnthropic;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -86,23 +83,8 @@ class StreamingTest {
         start(container);
         fake.eventDelay(Duration.ofMillis(100));
         String body = Http.messages("x".repeat(600), true);
-        try (Socket socket = new Socket("127.0.0.1", mirror.port())) {
-            OutputStream out = socket.getOutputStream();
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            out.write(("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: " + KEY
-                    + "\r\nanthropic-version: 2023-06-01\r\ncontent-type: application/json\r\ncontent-length: "
-                    + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(bytes);
-            out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            int events = 0;
-            String line;
-            while (events < 3 && (line = in.readLine()) != null) {
-                if (line.startsWith("event:")) {
-                    events++;
-                }
-            }
-            assertThat(events).isEqualTo(3);
+        try (RawClient client = RawClient.postMessages(mirror.port(), KEY, body.getBytes(StandardCharsets.UTF_8))) {
+            assertThat(client.readEvents(3)).isEqualTo(3);
         }
         long closedAt = System.nanoTime();
         assertThat(fake.awaitClientAbort(Duration.ofSeconds(2))).as("fake saw its stream aborted").isTrue();

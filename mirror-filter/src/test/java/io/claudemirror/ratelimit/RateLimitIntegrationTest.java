@@ -12,10 +12,8 @@ import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import io.claudemirror.config.MirrorConfig.Tenant;
+import io.claudemirror.support.RawClient;
 import io.claudemirror.support.MirrorServer.Container;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -130,15 +128,8 @@ class RateLimitIntegrationTest {
         h.fake.eventDelay(Duration.ofMillis(100));
         Tenant t = h.tenant("t1");
         byte[] body = MirrorHarness.messages("word ".repeat(200), 1000, true).getBytes(StandardCharsets.UTF_8);
-        try (Socket socket = new Socket("127.0.0.1", h.mirror.port())) {
-            socket.setSoTimeout(15_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: sk-test\r\n"
-                    + "anthropic-version: 2023-06-01\r\ncontent-type: application/json\r\ncontent-length: "
-                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(body);
-            out.flush();
-            readUntil(socket.getInputStream(), "content_block_delta");
+        try (RawClient client = RawClient.postMessages(h.mirror.port(), "sk-test", body)) {
+            assertThat(client.readUntil("content_block_delta")).isTrue();
             assertThat(h.limiter.inFlight(t)).isEqualTo(1);
             HttpResponse<String> meanwhile = h.send("sk-test", MirrorHarness.messages("hi", 16, false));
             assertThat(meanwhile.statusCode()).as("the stream holds the only permit").isEqualTo(429);
@@ -200,17 +191,5 @@ class RateLimitIntegrationTest {
                 .maxTokens(16).addUserMessage("hi").build()))
                 .isInstanceOfSatisfying(PermissionDeniedException.class, e -> assertThat(e.statusCode()).isEqualTo(403));
         assertThat(h.fake.journal().size()).isZero();
-    }
-
-    static void readUntil(InputStream in, String marker) throws Exception {
-        StringBuilder seen = new StringBuilder();
-        byte[] buf = new byte[1024];
-        while (seen.indexOf(marker) < 0) {
-            int n = in.read(buf);
-            if (n < 0) {
-                throw new AssertionError("stream ended before " + marker + ": " + seen);
-            }
-            seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-        }
     }
 }
