@@ -19,6 +19,17 @@ public record DemoOptions(int port, Path config) {
             + " (or env " + CONFIG_ENV + "=FILE)";
 
     /** Parses {@code args}; an unknown option, a bad port or a missing file throws with a message for the user. */
+    /** For a demo's {@code main}: the options from the command line and environment, or usage and exit 2. */
+    public static DemoOptions fromCommandLine(String[] args) {
+        try {
+            return parse(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            throw e;
+        }
+    }
+
     public static DemoOptions parse(String[] args, Map<String, String> env) {
         int port = DEFAULT_PORT;
         String config = env.get(CONFIG_ENV);

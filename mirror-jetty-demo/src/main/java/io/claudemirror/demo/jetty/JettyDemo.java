@@ -46,14 +46,7 @@ public final class JettyDemo {
     }
 
     public static void main(String[] args) throws Exception {
-        DemoOptions options;
-        try {
-            options = DemoOptions.parse(args, System.getenv());
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        DemoOptions options = DemoOptions.fromCommandLine(args);
         Running running;
         try {
             running = start(options.port(), options.config());

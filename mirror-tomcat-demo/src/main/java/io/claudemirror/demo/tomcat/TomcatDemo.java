@@ -27,14 +27,7 @@ public class TomcatDemo {
     private static final Logger LOG = LoggerFactory.getLogger(TomcatDemo.class);
 
     public static void main(String[] args) {
-        DemoOptions options;
-        try {
-            options = DemoOptions.parse(args, System.getenv());
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        DemoOptions options = DemoOptions.fromCommandLine(args);
         Running running;
         try {
             running = start(options.port(), options.config());
