@@ -38,6 +38,7 @@ public final class Exchange {
     private final AtomicBoolean completed = new AtomicBoolean();
 
     private volatile Tenant tenant;
+    private ApiRequest api;
     private volatile byte[] body;
     private int bodyLength = -1;
     private RequestFacts facts;
@@ -210,6 +211,18 @@ public final class Exchange {
 
     public long startMillis() {
         return startMillis;
+    }
+
+    /**
+     * The request line as the front door normalised and classified it; every policy decides on this, never on
+     * the servlet request's method or URI.
+     */
+    public ApiRequest api() {
+        return api;
+    }
+
+    void api(ApiRequest request) {
+        this.api = request;
     }
 
     public Tenant tenant() {
