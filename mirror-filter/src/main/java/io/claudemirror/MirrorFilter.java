@@ -1,8 +1,5 @@
 package io.claudemirror;
 
-import io.claudemirror.config.ConfigException;
-import io.claudemirror.config.ConfigLoader;
-import io.claudemirror.errors.ErrorResponses;
 import io.claudemirror.exchange.Exchange;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -23,8 +20,9 @@ import java.util.Map;
  * registered {@code asyncSupported}: the proxy servlet behind it starts async processing.
  */
 public abstract class MirrorFilter implements Filter {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MirrorFilter.class);
     private MirrorRuntime runtime;
+    private boolean acquired;
+    private jakarta.servlet.ServletContext context;
 
     /** For hosts that build the runtime themselves (code or Spring). */
     protected MirrorFilter(MirrorRuntime runtime) {
@@ -37,14 +35,21 @@ public abstract class MirrorFilter implements Filter {
 
     @Override
     public final void init(FilterConfig filterConfig) throws ServletException {
+        context = filterConfig.getServletContext();
         if (runtime == null) {
-            runtime = runtimeFor(filterConfig.getServletContext(), initParams(filterConfig));
+            runtime = MirrorRuntime.acquire(filterConfig.getServletContext(), initParams(filterConfig));
+            acquired = true;
         }
         init(runtime);
     }
 
     /** Hook for subclasses, called once with the runtime. */
     protected void init(MirrorRuntime runtime) throws ServletException {
+    }
+
+    /** The context this filter was initialised in (after {@code init}). */
+    protected final jakarta.servlet.ServletContext servletContext() {
+        return context;
     }
 
     protected final MirrorRuntime runtime() {
@@ -58,21 +63,23 @@ public abstract class MirrorFilter implements Filter {
             chain.doFilter(req, resp);
             return;
         }
-        boolean owner = Exchange.isNew(request);
-        Exchange exchange = Exchange.open(request);
-        try {
-            filter(exchange, request, response, chain);
-        } catch (RuntimeException e) {
-            // Never the container's HTML error page: a client SDK must get the envelope it can parse.
-            LOG.error("{} {} failed", exchange.requestId(), getClass().getSimpleName(), e);
-            if (!request.isAsyncStarted()) {
-                ErrorResponses.write(response, exchange, 500, ErrorResponses.API_ERROR,
-                        "internal error in the mirror", 0);
-            }
-        } finally {
-            if (owner) {
-                exchange.arm(request, response);
-            }
+        FrontDoor.enter(runtime, request, response, needs(), getClass().getSimpleName(),
+                exchange -> filter(exchange, request, response, chain));
+    }
+
+    /**
+     * What this filter needs before it runs; by default the whole body, read once and before any slot is taken.
+     * A filter that only observes answers {@link FrontDoor.Needs#NOTHING}, one that decides on headers alone
+     * {@link FrontDoor.Needs#LINE}.
+     */
+    protected FrontDoor.Needs needs() {
+        return FrontDoor.Needs.BODY;
+    }
+
+    @Override
+    public void destroy() {
+        if (acquired) {
+            runtime.release();
         }
     }
 
@@ -86,29 +93,5 @@ public abstract class MirrorFilter implements Filter {
             m.put(n, fc.getInitParameter(n));
         }
         return m;
-    }
-
-    /**
-     * The context's runtime; if there is none and {@code params} configure one, builds it from them and
-     * registers it on the context so the other components share it.
-     */
-    static MirrorRuntime runtimeFor(jakarta.servlet.ServletContext context, Map<String, String> params)
-            throws ServletException {
-        synchronized (context) {
-            Object existing = context.getAttribute(MirrorRuntime.ATTRIBUTE);
-            if (existing != null) {
-                return (MirrorRuntime) existing;
-            }
-            if (params.isEmpty()) {
-                return MirrorRuntime.from(context);
-            }
-            try {
-                MirrorRuntime r = new MirrorRuntime(ConfigLoader.fromProperties(params, System.getenv()));
-                context.setAttribute(MirrorRuntime.ATTRIBUTE, r);
-                return r;
-            } catch (ConfigException e) {
-                throw new ServletException(e.getMessage(), e);
-            }
-        }
     }
 }

@@ -1,12 +1,15 @@
 package io.claudemirror;
 
 import io.claudemirror.auth.TenantDirectory;
+import io.claudemirror.config.ConfigException;
+import io.claudemirror.config.ConfigLoader;
 import io.claudemirror.config.MirrorConfig;
 import io.claudemirror.routing.UpstreamPool;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -28,12 +31,25 @@ public final class MirrorRuntime implements AutoCloseable {
     private final UpstreamPool upstreams;
     private final ConcurrentHashMap<Class<?>, Object> services = new ConcurrentHashMap<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger users = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean componentOwned;
 
     public MirrorRuntime(MirrorConfig config) {
         this.config = config;
         this.tenants = new TenantDirectory(config.tenants());
         this.upstreams = new UpstreamPool(config.upstreams());
         LOG.info("Claude Mirror: {}", config.summary());
+        warnPlainKeys(config);
+    }
+
+    private static void warnPlainKeys(MirrorConfig config) {
+        long plain = config.tenants().stream().flatMap(t -> t.keys().stream()).filter(k -> k.startsWith("plain:")).count()
+                + config.admin().keys().stream().filter(k -> k.startsWith("plain:")).count();
+        if (plain > 0) {
+            LOG.warn("Claude Mirror: {} key(s) are configured as plain: text; anyone who reads the configuration can "
+                    + "use them. Store keys as sha256: digests (java -cp mirror-filter.jar io.claudemirror.auth.KeyTool)",
+                    plain);
+        }
     }
 
     public MirrorConfig config() {
@@ -76,6 +92,47 @@ public final class MirrorRuntime implements AutoCloseable {
     /** Returns the service of {@code type} if one was created, else null. */
     public <T> T serviceIfPresent(Class<T> type) {
         return type.cast(services.get(type));
+    }
+
+    /**
+     * For a component declared in web.xml: the context's runtime, or, when there is none and {@code params} (the
+     * component's init-params) configure one, a runtime built from them and registered on the context so the
+     * other components share it. Such a runtime is counted: each component that acquired it calls
+     * {@link #release()} from its {@code destroy()}, and the last one closes it, so an undeploy leaves no client
+     * or writer thread behind. A runtime registered by the host (listener, {@code ClaudeMirror.install}) is the
+     * host's to close and is not counted.
+     */
+    public static MirrorRuntime acquire(ServletContext context, Map<String, String> params) throws ServletException {
+        synchronized (context) {
+            Object existing = context.getAttribute(ATTRIBUTE);
+            if (existing instanceof MirrorRuntime r) {
+                r.retain();
+                return r;
+            }
+            if (params.isEmpty()) {
+                return from(context);
+            }
+            try {
+                MirrorRuntime r = new MirrorRuntime(ConfigLoader.fromProperties(params, System.getenv()));
+                r.componentOwned = true;
+                r.retain();
+                context.setAttribute(ATTRIBUTE, r);
+                return r;
+            } catch (ConfigException e) {
+                throw new ServletException(e.getMessage(), e);
+            }
+        }
+    }
+
+    private void retain() {
+        users.incrementAndGet();
+    }
+
+    /** A component that {@link #acquire acquired} this runtime is done with it. */
+    public void release() {
+        if (users.decrementAndGet() == 0 && componentOwned) {
+            close();
+        }
     }
 
     /** The runtime registered on {@code context}, or a ServletException telling how to register one. */

@@ -1,5 +1,6 @@
 package io.claudemirror.audit;
 
+import io.claudemirror.FrontDoor;
 import io.claudemirror.MirrorFilter;
 import io.claudemirror.MirrorRuntime;
 import io.claudemirror.config.MirrorConfig.Audit;
@@ -61,13 +62,19 @@ public class AuditFilter extends MirrorFilter {
                 audit.retention().isZero() ? "forever" : audit.retention());
     }
 
+    /** Records every request, refused ones included. */
+    @Override
+    protected FrontDoor.Needs needs() {
+        return FrontDoor.Needs.NOTHING;
+    }
+
     @Override
     protected void filter(Exchange exchange, HttpServletRequest request, HttpServletResponse response,
                           FilterChain chain) throws IOException, ServletException {
         AuditWriter w = writer;
         if (w != null && request.getAttribute(SCHEDULED) == null) {
             request.setAttribute(SCHEDULED, Boolean.TRUE);
-            AuditRecord.RequestLine line = AuditRecord.RequestLine.of(request);
+            AuditRecord.RequestLine line = AuditRecord.RequestLine.of(exchange, request);
             exchange.onComplete(ex -> w.offer(ex.startMillis(), AuditRecord.line(ex, line, System.nanoTime())));
         }
         chain.doFilter(request, response);

@@ -3,6 +3,7 @@ package io.claudemirror.audit;
 import io.claudemirror.config.MirrorConfig.Tenant;
 import io.claudemirror.errors.ErrorResponses;
 import io.claudemirror.errors.Json;
+import io.claudemirror.exchange.ApiRequest;
 import io.claudemirror.exchange.Exchange;
 import io.claudemirror.exchange.RequestFacts;
 import jakarta.servlet.http.HttpServletRequest;
@@ -48,8 +49,14 @@ public final class AuditRecord {
      * object once the response completed, so the completion callback must not read it.
      */
     public record RequestLine(String method, String path, String userAgent) {
-        public static RequestLine of(HttpServletRequest request) {
-            return new RequestLine(request.getMethod(), request.getRequestURI(), request.getHeader("User-Agent"));
+        /**
+         * The normalised method and path the policies decided on; for a request the front door refused, the
+         * refusal's marker instead of the raw spelling (which is the client's text, not a fact).
+         */
+        public static RequestLine of(Exchange exchange, HttpServletRequest request) {
+            ApiRequest api = exchange.api();
+            return api == null ? new RequestLine("-", "(refused)", request.getHeader("User-Agent"))
+                    : new RequestLine(api.method(), api.path(), request.getHeader("User-Agent"));
         }
     }
 

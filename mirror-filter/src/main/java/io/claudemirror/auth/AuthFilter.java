@@ -1,5 +1,6 @@
 package io.claudemirror.auth;
 
+import io.claudemirror.FrontDoor;
 import io.claudemirror.MirrorFilter;
 import io.claudemirror.MirrorRuntime;
 import io.claudemirror.config.MirrorConfig.AuthMode;
@@ -23,6 +24,12 @@ public class AuthFilter extends MirrorFilter {
 
     public AuthFilter(MirrorRuntime runtime) {
         super(runtime);
+    }
+
+    /** Decides on headers alone: no body is read for a caller without a valid key. */
+    @Override
+    protected FrontDoor.Needs needs() {
+        return FrontDoor.Needs.LINE;
     }
 
     @Override

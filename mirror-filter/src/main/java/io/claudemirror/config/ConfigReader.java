@@ -1,6 +1,7 @@
 package io.claudemirror.config;
 
 import io.claudemirror.config.MirrorConfig.Audit;
+import io.claudemirror.config.MirrorConfig.Admin;
 import io.claudemirror.config.MirrorConfig.Auth;
 import io.claudemirror.config.MirrorConfig.AuthMode;
 import io.claudemirror.config.MirrorConfig.Cache;
@@ -32,6 +33,8 @@ public final class ConfigReader {
     public static final Duration DEFAULT_IDLE = Duration.ofMinutes(5);
     public static final Duration DEFAULT_TOTAL = Duration.ofMinutes(10);
     public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
+    /** An honest client sends 32 MB in far less on any link that can carry a prompt; a stalled one is cut. */
+    public static final Duration DEFAULT_BODY_READ = Duration.ofSeconds(30);
 
     private ConfigReader() {
     }
@@ -62,7 +65,7 @@ public final class ConfigReader {
 
         ConfigNode t = root.child("timeouts");
         Timeouts timeouts = new Timeouts(t.duration("connect", DEFAULT_CONNECT), t.duration("idle", DEFAULT_IDLE),
-                t.duration("total", DEFAULT_TOTAL));
+                t.duration("total", DEFAULT_TOTAL), t.duration("bodyRead", DEFAULT_BODY_READ));
         t.finish();
 
         long maxRequestBytes = root.bytes("maxRequestBytes", DEFAULT_MAX_REQUEST_BYTES);
@@ -145,9 +148,54 @@ public final class ConfigReader {
         Redis redis = new Redis(r.string("uri", ""));
         r.finish();
 
+        ConfigNode ad = root.child("admin");
+        List<String> adminKeys = ad.strings("keys");
+        for (int i = 0; i < adminKeys.size(); i++) {
+            checkKey(ad.key("keys") + "[" + i + "]", adminKeys.get(i));
+        }
+        Admin admin = new Admin(adminKeys, ad.bool("trustLoopback", false));
+        ad.finish();
+
+        String publicBaseUrl = publicBaseUrl(root);
+
         root.finish();
         return new MirrorConfig(mountPath, upstreams, timeouts, maxRequestBytes, new Auth(mode), tenants, rateLimit,
-                qos, failover, proxy, cache, pii, audit, redis);
+                qos, failover, proxy, cache, pii, audit, redis, admin, publicBaseUrl);
+    }
+
+    private static String publicBaseUrl(ConfigNode root) {
+        String text = root.string("publicBaseUrl", "").trim();
+        if (text.isEmpty()) {
+            return "";
+        }
+        URI u;
+        try {
+            u = URI.create(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("publicBaseUrl", "'" + text + "' is not a URL");
+        }
+        if (u.getScheme() == null || u.getHost() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))
+                || u.getQuery() != null || u.getFragment() != null) {
+            throw new ConfigException("publicBaseUrl", "'" + text + "' must be an absolute http(s) URL without query, "
+                    + "like https://ai.example.com/claude");
+        }
+        return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+    }
+
+    /** A key in one of the accepted forms: {@code sha256:<64 hex>} or {@code plain:<text>}. */
+    static void checkKey(String key, String k) {
+        if (k.startsWith("sha256:")) {
+            String hex = k.substring(7);
+            if (!hex.matches("[0-9a-fA-F]{64}")) {
+                throw new ConfigException(key, "sha256: must be followed by 64 hex digits");
+            }
+        } else if (k.startsWith("plain:")) {
+            if (k.length() == 6) {
+                throw new ConfigException(key, "plain: key is empty");
+            }
+        } else {
+            throw new ConfigException(key, "a key must start with sha256: or plain:");
+        }
     }
 
     private static String mountPath(ConfigNode root) {
@@ -189,20 +237,7 @@ public final class ConfigReader {
         String id = tn.required("id");
         List<String> keys = tn.strings("keys");
         for (int i = 0; i < keys.size(); i++) {
-            String k = keys.get(i);
-            String key = tn.key("keys") + "[" + i + "]";
-            if (k.startsWith("sha256:")) {
-                String hex = k.substring(7);
-                if (!hex.matches("[0-9a-fA-F]{64}")) {
-                    throw new ConfigException(key, "sha256: must be followed by 64 hex digits");
-                }
-            } else if (k.startsWith("plain:")) {
-                if (k.length() == 6) {
-                    throw new ConfigException(key, "plain: key is empty");
-                }
-            } else {
-                throw new ConfigException(key, "a key must start with sha256: or plain:");
-            }
+            checkKey(tn.key("keys") + "[" + i + "]", keys.get(i));
         }
         if (keys.isEmpty()) {
             throw new ConfigException(tn.key("keys"), "a tenant needs at least one key");

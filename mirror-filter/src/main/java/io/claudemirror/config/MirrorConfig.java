@@ -26,7 +26,9 @@ public record MirrorConfig(
         Cache cache,
         Pii pii,
         Audit audit,
-        Redis redis) {
+        Redis redis,
+        Admin admin,
+        String publicBaseUrl) {
 
     public MirrorConfig {
         upstreams = List.copyOf(upstreams);
@@ -53,8 +55,26 @@ public record MirrorConfig(
         }
     }
 
-    /** Timeouts toward the upstream. Zero disables one. */
-    public record Timeouts(Duration connect, Duration idle, Duration total) {
+    /**
+     * Timeouts toward the upstream ({@code connect}, {@code idle}, {@code total}) and for the client's body
+     * ({@code bodyRead}: the whole request body must arrive within it, else 408). Zero disables one.
+     */
+    public record Timeouts(Duration connect, Duration idle, Duration total, Duration bodyRead) {
+    }
+
+    /**
+     * Who may read {@code /health} details, {@code /metrics} and the status page: a holder of one of {@code keys}
+     * (same forms as tenant keys), or any loopback caller when {@code trustLoopback}.
+     */
+    public record Admin(List<String> keys, boolean trustLoopback) {
+        public Admin {
+            keys = List.copyOf(keys);
+        }
+
+        @Override
+        public String toString() {
+            return "Admin[" + keys.size() + " key(s), trustLoopback=" + trustLoopback + "]";
+        }
     }
 
     public enum AuthMode { TENANTS, PASSTHROUGH }
@@ -156,7 +176,9 @@ public record MirrorConfig(
                 + " auth=" + auth.mode().name().toLowerCase(Locale.ROOT) + " tenants=" + tenants.size()
                 + " rateLimit=" + (rateLimit.enforce() ? "enforce" : "observe")
                 + " qos.maxInFlight=" + qos.maxInFlight() + " pii=" + pii.mode().name().toLowerCase(Locale.ROOT)
-                + " cache=" + cache.enabled() + " redis=" + redis.enabled();
+                + " cache=" + cache.enabled() + " redis=" + redis.enabled() + " admin(keys=" + admin.keys().size()
+                + ", trustLoopback=" + admin.trustLoopback() + ")"
+                + (publicBaseUrl.isEmpty() ? "" : " publicBaseUrl=" + publicBaseUrl);
     }
 
     public static MirrorConfigBuilder builder() {

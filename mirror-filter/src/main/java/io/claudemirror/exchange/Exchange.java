@@ -1,6 +1,8 @@
 package io.claudemirror.exchange;
 
+import io.claudemirror.config.MirrorConfig;
 import io.claudemirror.config.MirrorConfig.Tenant;
+import io.claudemirror.exchange.ApiRequest.Refusal;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletRequest;
@@ -39,8 +41,14 @@ public final class Exchange {
 
     private volatile Tenant tenant;
     private ApiRequest api;
+    private final MirrorConfig config;
     private volatile byte[] body;
     private int bodyLength = -1;
+    private byte[] rawBody;
+    private int rawBodyLength;
+    private String contentEncoding;
+    private boolean bodyEdited;
+    private Refusal refusal;
     private RequestFacts facts;
     private volatile String upstream;
     private volatile String upstreamRequestId;
@@ -57,9 +65,14 @@ public final class Exchange {
     private List<ResponseHeaderContributor> headerContributors;
     private List<Consumer<Exchange>> completion;
 
-    private Exchange(HttpServletRequest request) {
+    private Exchange(HttpServletRequest request, MirrorConfig config) {
         this.request = request;
+        this.config = config;
         this.requestId = newRequestId();
+        ApiRequest.Parsed parsed = ApiRequest.parse(request.getMethod(), request.getRequestURI(),
+                request.getQueryString(), request.getContextPath(), config.mountPath());
+        this.api = parsed.request();
+        this.refusal = parsed.refusal();
     }
 
     /** Adds headers to every response of this exchange, proxied or written by the mirror itself. */
@@ -74,13 +87,15 @@ public final class Exchange {
     }
 
     /**
-     * Returns the request's Exchange, creating it if needed. The creator must call {@link #arm} once its own
-     * processing returned, so completion callbacks run when the response has really ended.
+     * Returns the request's Exchange, creating it if needed: the front door. Creating it normalises and
+     * classifies the request line once ({@link #api()}, or {@link #refusal()} when it cannot be classified
+     * safely). The creator must call {@link #arm} once its own processing returned, so completion callbacks run
+     * when the response has really ended.
      */
-    public static Exchange open(HttpServletRequest request) {
+    public static Exchange open(HttpServletRequest request, MirrorConfig config) {
         Exchange ex = get(request);
         if (ex == null) {
-            ex = new Exchange(request);
+            ex = new Exchange(request, config);
             request.setAttribute(ATTRIBUTE, ex);
         }
         return ex;
@@ -221,10 +236,6 @@ public final class Exchange {
         return api;
     }
 
-    void api(ApiRequest request) {
-        this.api = request;
-    }
-
     public Tenant tenant() {
         return tenant;
     }
@@ -239,11 +250,48 @@ public final class Exchange {
         return t == null ? "-" : t.id();
     }
 
+    /**
+     * Why the request is refused (its line could not be classified safely, or its body was too large, stalled,
+     * could not be decoded or is not valid JSON), or null. A refused request never reaches the upstream.
+     */
+    public Refusal refusal() {
+        return refusal;
+    }
+
     public boolean hasBody() {
         return body != null;
     }
 
-    /** The buffered request body; valid only after {@link RequestBodies#read} succeeded. */
+    /**
+     * Reads and decodes the body once, before any slot is taken ({@link BodyReader}), and checks the JSON facts
+     * the endpoint needs. Returns null when the request may go on, else the refusal to answer with (also kept
+     * in {@link #refusal()}). Later calls return at once.
+     */
+    public Refusal readBody() {
+        if (refusal != null || body != null) {
+            return refusal;
+        }
+        try {
+            BodyReader.Body b = BodyReader.read(request.getInputStream(), request.getContentLengthLong(),
+                    request.getHeader("Content-Encoding"), config.maxRequestBytes(),
+                    config.timeouts().bodyRead().toNanos(), startNanos);
+            rawBody = b.raw();
+            rawBodyLength = b.rawLength();
+            contentEncoding = b.encoding();
+            body = b.decoded();
+            bodyLength = b.decodedLength();
+        } catch (BodyReader.Refused e) {
+            refusal = e.refusal;
+            return refusal;
+        } catch (java.io.IOException e) {
+            refusal = new Refusal(400, "invalid_request_error", "the request body could not be read");
+            return refusal;
+        }
+        refusal = RequestFacts.check(api, request.getContentType(), facts());
+        return refusal;
+    }
+
+    /** The decoded request body (what policies read and, when edited, what goes upstream); after {@link #readBody}. */
     public byte[] body() {
         return body;
     }
@@ -252,14 +300,36 @@ public final class Exchange {
         return bodyLength;
     }
 
-    /** Replaces the body that goes upstream (PII redaction). */
+    /** The {@code Content-Encoding} the body arrived with ({@code gzip}, {@code deflate}), or null. */
+    public String contentEncoding() {
+        return contentEncoding;
+    }
+
+    /**
+     * True when the bytes to forward are the body exactly as it arrived, still encoded: nothing edited it. The
+     * proxy then forwards {@link #rawBody()} with its {@code Content-Encoding}; otherwise the decoded body
+     * without one.
+     */
+    public boolean forwardsRawEncoded() {
+        return contentEncoding != null && !bodyEdited;
+    }
+
+    public byte[] rawBody() {
+        return rawBody;
+    }
+
+    public int rawBodyLength() {
+        return rawBodyLength;
+    }
+
+    /** Replaces the body that goes upstream (PII redaction); the facts stay those of the body as read. */
     public synchronized void body(byte[] bytes, int length) {
         this.body = bytes;
         this.bodyLength = length;
-        this.facts = null;
+        this.bodyEdited = true;
     }
 
-    /** Top-level facts of the JSON body (model, stream, max_tokens…), parsed once. */
+    /** Facts of the JSON body (model, stream, max_tokens…), parsed once from the body as read. */
     public synchronized RequestFacts facts() {
         if (facts == null) {
             facts = body == null ? RequestFacts.EMPTY : RequestFacts.parse(body, bodyLength);
@@ -376,6 +446,7 @@ public final class Exchange {
 
     @Override
     public String toString() {
-        return "Exchange[" + requestId + " " + request.getMethod() + " " + request.getRequestURI() + "]";
+        ApiRequest a = api;
+        return "Exchange[" + requestId + " " + (a == null ? "(refused)" : a.method() + " " + a.path()) + "]";
     }
 }

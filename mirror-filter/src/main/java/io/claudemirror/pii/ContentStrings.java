@@ -14,8 +14,10 @@ import java.util.Arrays;
  * leaves of {@code tool_use.input}). In a message batch creation body ({@code {"requests":[{"custom_id":…,
  * "params":{…}}]}}): the same strings in every {@code requests[i].params}, which is a Messages request body.
  * In a response: the same blocks under the top-level {@code content}.
- * Nothing else is touched: not model names, tool definitions, metadata, images, documents, nor thinking blocks,
- * whose signature covers their text.
+ * Also: text documents ({@code source.type} {@code text} or {@code content}) with their {@code title} and
+ * {@code context}, search results, MCP tool results, and the descriptions in tool definitions.
+ * Nothing else is touched: not model names, metadata, images, base64 documents, nor thinking blocks, whose
+ * signature covers their text. {@link #ofAnyJson} takes every string, for bodies of unknown shape.
  *
  * <p>A block's {@code type} may come after its {@code text} (key order is free), so candidates are collected
  * while a block is parsed and kept or dropped when the block closes. Parsing is Jackson's streaming parser,
@@ -40,11 +42,17 @@ final class ContentStrings {
     private static final int TEXT = 1;
     private static final int CONTENT = 2;
     private static final int INPUT = 3;
+    /** {@code title} / {@code context} of a document or search result. */
+    private static final int META = 4;
+    /** {@code data} / {@code content} string of a document {@code source}, kept when the source is text. */
+    private static final int SOURCE = 5;
 
     private static final int OTHER_BLOCK = 0;
     private static final int TEXT_BLOCK = 1;
     private static final int TOOL_RESULT_BLOCK = 2;
     private static final int TOOL_USE_BLOCK = 3;
+    private static final int DOCUMENT_BLOCK = 4;
+    private static final int SEARCH_RESULT_BLOCK = 5;
 
     private final JsonParser p;
     private final byte[] body;
@@ -87,9 +95,18 @@ final class ContentStrings {
         return walk(body, length, false, null);
     }
 
+    /**
+     * Every string value of a JSON document, wherever it is (keys excepted): for a body the mirror does not know
+     * the shape of (an endpoint newer than this code), every string may be user content.
+     */
+    static ContentStrings ofAnyJson(byte[] body, int length, Visitor visitor) throws IOException {
+        return walk(body, length, ANY, visitor);
+    }
+
     private static final int REQUEST = 0;
     private static final int RESPONSE = 1;
     private static final int BATCH = 2;
+    private static final int ANY = 3;
 
     private static ContentStrings walk(byte[] body, int length, boolean request, Visitor visitor) throws IOException {
         return walk(body, length, request ? REQUEST : RESPONSE, visitor);
@@ -99,7 +116,15 @@ final class ContentStrings {
         try (JsonParser p = JSON.createParser(body, 0, length)) {
             ContentStrings c = new ContentStrings(p, body, length, visitor);
             JsonToken t = p.nextToken();
-            if (t == JsonToken.START_OBJECT) {
+            if (shape == ANY) {
+                if (t != null && (t.isStructStart() || t == JsonToken.VALUE_STRING)) {
+                    if (t == JsonToken.VALUE_STRING) {
+                        c.add(ACCEPTED);
+                    } else {
+                        c.leaves(ACCEPTED);
+                    }
+                }
+            } else if (t == JsonToken.START_OBJECT) {
                 if (shape == BATCH) {
                     c.batch();
                 } else {
@@ -141,6 +166,8 @@ final class ContentStrings {
                 stringOrBlocks(t);
             } else if (request && "messages".equals(name) && t == JsonToken.START_ARRAY) {
                 messages();
+            } else if (request && "tools".equals(name) && t == JsonToken.START_ARRAY) {
+                tools();
             } else if (!request && "content".equals(name) && t == JsonToken.START_ARRAY) {
                 blocks();
             } else {
@@ -196,6 +223,50 @@ final class ContentStrings {
         }
     }
 
+    /**
+     * Tool definitions: a tool's {@code description} and every {@code description} inside its
+     * {@code input_schema} are written by the user and sent with every request; names and schema keywords are not.
+     */
+    private void tools() throws IOException {
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                t = p.nextToken();
+                if ("description".equals(name) && t == JsonToken.VALUE_STRING) {
+                    add(ACCEPTED);
+                } else if ("input_schema".equals(name) && t == JsonToken.START_OBJECT) {
+                    descriptions();
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+    }
+
+    /** Inside a JSON schema just opened: the string value of every {@code description} key, at any depth. */
+    private void descriptions() throws IOException {
+        int depth = 1;
+        while (depth > 0) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new IOException("unexpected end of input");
+            }
+            if (t.isStructStart()) {
+                depth++;
+            } else if (t.isStructEnd()) {
+                depth--;
+            } else if (t == JsonToken.VALUE_STRING && "description".equals(p.currentName())
+                    && p.getParsingContext().inObject()) {
+                add(ACCEPTED);
+            }
+        }
+    }
+
     private void stringOrBlocks(JsonToken t) throws IOException {
         if (t == JsonToken.VALUE_STRING) {
             add(ACCEPTED);
@@ -239,10 +310,21 @@ final class ContentStrings {
                     break;
                 case "input":
                     if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
-                        leaves();
+                        leaves(INPUT);
                     } else {
                         take(t, INPUT);
                     }
+                    break;
+                case "source":
+                    if (t == JsonToken.START_OBJECT) {
+                        source();
+                    } else {
+                        p.skipChildren();
+                    }
+                    break;
+                case "title":
+                case "context":
+                    take(t, META);
                     break;
                 default:
                     p.skipChildren();
@@ -251,9 +333,13 @@ final class ContentStrings {
         int kept = mark;
         for (int i = mark; i < size; i++) {
             int tag = tags[i];
-            boolean keep = (tag == TEXT && kind == TEXT_BLOCK)
-                    || ((tag == CONTENT || tag == ACCEPTED) && kind == TOOL_RESULT_BLOCK)
-                    || (tag == INPUT && kind == TOOL_USE_BLOCK);
+            // Text blocks nested anywhere (tool results, MCP tool results, search results, document content)
+            // were accepted by their own block and stay accepted, whatever holds them.
+            boolean keep = tag == ACCEPTED
+                    || (tag == TEXT && kind == TEXT_BLOCK)
+                    || (tag == CONTENT && kind == TOOL_RESULT_BLOCK)
+                    || (tag == INPUT && kind == TOOL_USE_BLOCK)
+                    || (tag == META && (kind == DOCUMENT_BLOCK || kind == SEARCH_RESULT_BLOCK));
             if (keep) {
                 starts[kept] = starts[i];
                 ends[kept] = ends[i];
@@ -265,8 +351,43 @@ final class ContentStrings {
         size = kept;
     }
 
-    /** Every string value (not key) inside the structure just opened. */
-    private void leaves() throws IOException {
+    /**
+     * A document's {@code source}: its {@code data} when the source is {@code text} (plain text; base64 data is
+     * not text and is left alone), its {@code content} when the source is {@code content} (a string, or blocks
+     * that decide for themselves).
+     */
+    private void source() throws IOException {
+        int mark = size;
+        boolean text = false;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            if ("type".equals(name) && t == JsonToken.VALUE_STRING) {
+                String type = p.getText();
+                text = "text".equals(type) || "content".equals(type);
+            } else if ("data".equals(name) || "content".equals(name) && t != JsonToken.START_ARRAY) {
+                take(t, SOURCE);
+            } else if ("content".equals(name)) {
+                blocks();
+            } else {
+                p.skipChildren();
+            }
+        }
+        int kept = mark;
+        for (int i = mark; i < size; i++) {
+            if (tags[i] == ACCEPTED || text && tags[i] == SOURCE) {
+                starts[kept] = starts[i];
+                ends[kept] = ends[i];
+                ids[kept] = ids[i];
+                tags[kept] = ACCEPTED;
+                kept++;
+            }
+        }
+        size = kept;
+    }
+
+    /** Every string value (not key) inside the structure just opened, recorded with {@code tag}. */
+    private void leaves(int tag) throws IOException {
         int depth = 1;
         while (depth > 0) {
             JsonToken t = p.nextToken();
@@ -278,7 +399,7 @@ final class ContentStrings {
             } else if (t.isStructEnd()) {
                 depth--;
             } else if (t == JsonToken.VALUE_STRING) {
-                add(INPUT);
+                add(tag);
             }
         }
     }
@@ -299,8 +420,14 @@ final class ContentStrings {
         if (is(c, off, len, "text")) {
             return TEXT_BLOCK;
         }
-        if (is(c, off, len, "tool_result")) {
+        if (is(c, off, len, "tool_result") || is(c, off, len, "mcp_tool_result")) {
             return TOOL_RESULT_BLOCK;
+        }
+        if (is(c, off, len, "document")) {
+            return DOCUMENT_BLOCK;
+        }
+        if (is(c, off, len, "search_result")) {
+            return SEARCH_RESULT_BLOCK;
         }
         return is(c, off, len, "tool_use") ? TOOL_USE_BLOCK : OTHER_BLOCK;
     }

@@ -6,7 +6,7 @@ import io.claudemirror.config.MirrorConfig.PiiMode;
 import io.claudemirror.config.MirrorConfig.Tenant;
 import io.claudemirror.errors.ErrorResponses;
 import io.claudemirror.exchange.Exchange;
-import io.claudemirror.exchange.RequestBodies;
+import io.claudemirror.exchange.Endpoint;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -32,15 +32,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code block}: a request with findings gets 400 {@code invalid_request_error} naming the kinds found.</li>
  * </ul>
  * Findings are counted on the Exchange by type ({@code exchange.piiFinding}); values are never logged. A gzip or
- * deflate body is inflated to be scanned (and compressed again if edited). The scan fails closed: a body that
- * is not valid JSON, or compressed in a way it cannot read, gets 400, a scanner failure 500, and neither is
- * forwarded.
+ * deflate body was inflated once by the front door; an edited body goes upstream decoded. The scan fails closed:
+ * a body that is not valid JSON gets 400, a scanner failure 500, and neither is forwarded. A body of an endpoint
+ * the mirror does not know has every string scanned (and masked rather than redacted); one that is not JSON is
+ * refused with 415 unless the mode only detects.
  */
 public class PiiFilter extends MirrorFilter {
     private static final Logger LOG = LoggerFactory.getLogger(PiiFilter.class);
 
     private volatile PiiScanner scanner;
-    private long maxRequestBytes;
 
     public PiiFilter() {
     }
@@ -57,7 +57,6 @@ public class PiiFilter extends MirrorFilter {
 
     @Override
     protected void init(MirrorRuntime runtime) throws ServletException {
-        maxRequestBytes = runtime.config().maxRequestBytes();
         if (scanner != null) {
             runtime.service(PiiScanner.class, () -> scanner);
         }
@@ -70,25 +69,32 @@ public class PiiFilter extends MirrorFilter {
     protected void filter(Exchange exchange, HttpServletRequest request, HttpServletResponse response,
                           FilterChain chain) throws IOException, ServletException {
         PiiMode mode = mode(exchange);
-        if (mode == PiiMode.OFF || !"POST".equals(request.getMethod()) || !scannedPath(request)) {
+        RequestScrubber.Shape shape = mode == PiiMode.OFF ? null : shape(exchange.api().endpoint());
+        if (shape == null || exchange.bodyLength() <= 0) {
             chain.doFilter(request, response);
             return;
         }
-        boolean batch = isBatch(request);
-        if (batch && mode == PiiMode.REDACT) {
-            mode = PiiMode.MASK; // results come back through other requests: placeholders could never be restored
-        }
-        Body body = body(exchange, request, response);
-        if (body == null) {
+        if (shape == RequestScrubber.Shape.ANY && !exchange.facts().valid()) {
+            // A body of unknown shape that is not JSON cannot be scanned; forwarding it would skip the policy.
+            if (mode != PiiMode.DETECT) {
+                ErrorResponses.write(response, exchange, 415, ErrorResponses.INVALID_REQUEST,
+                        "this mirror checks request bodies for personal data and cannot read a non-JSON body on "
+                                + "this endpoint; send JSON", 0);
+                return;
+            }
+            chain.doFilter(request, response);
             return;
         }
         PiiScanner s = scanner(request);
         RequestScrubber.Edit edit = mode == PiiMode.MASK ? RequestScrubber.Edit.MASK
                 : mode == PiiMode.REDACT ? RequestScrubber.Edit.REDACT : RequestScrubber.Edit.NONE;
-        PlaceholderVault vault = mode == PiiMode.REDACT ? s.newVault(exchange.tenantId()) : null;
+        // Batches and unknown endpoints are masked instead of redacted: their answers come back through other
+        // requests (or not at all), so placeholders could never be restored.
+        PlaceholderVault vault = edit == RequestScrubber.Edit.REDACT && shape == RequestScrubber.Shape.MESSAGES
+                ? s.newVault(exchange.tenantId()) : null;
         RequestScrubber.Result result;
         try {
-            result = RequestScrubber.scrub(s, body.bytes, body.length, edit, vault, batch);
+            result = RequestScrubber.scrub(s, exchange.body(), exchange.bodyLength(), edit, vault, shape);
         } catch (IOException e) {
             ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST,
                     "request body is not valid JSON", 0);
@@ -111,54 +117,33 @@ public class PiiFilter extends MirrorFilter {
             return;
         }
         if (result.changed) {
-            if (body.codec == null) {
-                exchange.body(result.body, result.length);
-            } else {
-                // Compressed as it came, so the Content-Encoding the proxy forwards stays true.
-                byte[] z = body.codec.deflate(result.body, result.length);
-                exchange.body(z, z.length);
-            }
-            if (vault != null && !vault.isEmpty() && !isCountTokens(request)) {
+            // The edited body goes upstream decoded (the proxy drops the Content-Encoding it arrived with).
+            exchange.body(result.body, result.length);
+            if (vault != null && !vault.isEmpty() && exchange.api().endpoint() == Endpoint.MESSAGES) {
                 exchange.transformer(new RestoringTransformer(vault, exchange.requestId()));
             }
         }
         chain.doFilter(request, response);
     }
 
-    /** The body to scan: as read, or inflated when it came gzip/deflate compressed. */
-    private record Body(byte[] bytes, int length, CompressedBody codec) {
-    }
-
-    /** Reads (and if needed inflates) the body; null after answering with an error. */
-    private Body body(Exchange exchange, HttpServletRequest request, HttpServletResponse response) throws IOException {
-        byte[] raw;
-        try {
-            raw = RequestBodies.read(exchange, request, maxRequestBytes);
-        } catch (RequestBodies.TooLargeException e) {
-            ErrorResponses.write(response, exchange, 413, ErrorResponses.REQUEST_TOO_LARGE, e.getMessage(), 0);
-            return null;
+    /**
+     * Which strings of the body carry user content, by endpoint: Messages-shaped bodies their content, batch
+     * creation every request's, a body of an endpoint this code does not know every string. Null: nothing to
+     * scan (reads, deletes, model lists; a multipart file upload is the file's content, not scanned — see
+     * docs/pii.md).
+     */
+    static RequestScrubber.Shape shape(Endpoint endpoint) {
+        switch (endpoint) {
+            case MESSAGES:
+            case COUNT_TOKENS:
+                return RequestScrubber.Shape.MESSAGES;
+            case BATCH_CREATE:
+                return RequestScrubber.Shape.BATCH;
+            case OTHER:
+                return RequestScrubber.Shape.ANY;
+            default:
+                return null;
         }
-        CompressedBody codec;
-        try {
-            codec = CompressedBody.of(request.getHeader("Content-Encoding"));
-        } catch (IOException e) {
-            // br, zstd…: not readable here, so not checkable, so not forwarded.
-            ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST, e.getMessage(), 0);
-            return null;
-        }
-        if (codec == null) {
-            return new Body(raw, exchange.bodyLength(), null);
-        }
-        try {
-            byte[] inflated = codec.inflate(raw, exchange.bodyLength(), maxRequestBytes);
-            return new Body(inflated, inflated.length, codec);
-        } catch (CompressedBody.TooLarge e) {
-            ErrorResponses.write(response, exchange, 413, ErrorResponses.REQUEST_TOO_LARGE, e.getMessage(), 0);
-        } catch (IOException e) {
-            ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST,
-                    "request body could not be decompressed", 0);
-        }
-        return null;
     }
 
     /** Counts findings on the Exchange; returns the types found ("cn_mobile, email"), or null. */
@@ -198,41 +183,5 @@ public class PiiFilter extends MirrorFilter {
             scanner = s;
         }
         return s;
-    }
-
-    /**
-     * True for the endpoints whose bodies carry conversation content (messages, count_tokens, batch creation),
-     * wherever the mirror is mounted.
-     */
-    static boolean scannedPath(HttpServletRequest request) {
-        String uri = path(request);
-        return uri != null && (uri.endsWith("/v1/messages") || uri.endsWith("/v1/messages/count_tokens")
-                || uri.endsWith("/v1/messages/batches"));
-    }
-
-    /** True for batch creation ({@code /v1/messages/batches} itself, not {@code /batches/{id}/…}). */
-    static boolean isBatch(HttpServletRequest request) {
-        String uri = path(request);
-        return uri != null && uri.endsWith("/v1/messages/batches");
-    }
-
-    /** The request path without path parameters or a trailing slash (the query string is never part of it). */
-    private static String path(HttpServletRequest request) {
-        String uri = request.getRequestURI();
-        if (uri == null) {
-            return null;
-        }
-        int semi = uri.indexOf(';'); // a path parameter (";jsessionid=") is not part of the path
-        if (semi >= 0) {
-            uri = uri.substring(0, semi);
-        }
-        if (uri.endsWith("/")) {
-            uri = uri.substring(0, uri.length() - 1);
-        }
-        return uri;
-    }
-
-    private static boolean isCountTokens(HttpServletRequest request) {
-        return request.getRequestURI().contains("/v1/messages/count_tokens");
     }
 }

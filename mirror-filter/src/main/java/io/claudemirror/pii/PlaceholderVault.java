@@ -127,7 +127,8 @@ final class PlaceholderVault {
             return false;
         }
         for (Entry e : entries) {
-            if (java.util.Arrays.equals(b, at, limit, e.tokenBytes, 0, len)) {
+            // Tokens differ in length (labels do): a shorter token than the bytes held cannot be their start.
+            if (e.tokenBytes.length > len && java.util.Arrays.equals(b, at, limit, e.tokenBytes, 0, len)) {
                 return true;
             }
         }

@@ -116,24 +116,40 @@ final class RequestScrubber {
      */
     static Result scrub(PiiScanner scanner, byte[] body, int length, Edit edit, PlaceholderVault vault)
             throws IOException {
-        return scrub(scanner, body, length, edit, vault, false);
+        return scrub(scanner, body, length, edit, vault, Shape.MESSAGES);
+    }
+
+    /** Which strings of a body are scanned. */
+    enum Shape {
+        /** A Messages request (messages, count_tokens): its user content. */
+        MESSAGES,
+        /** A message batch creation body: the user content of every {@code requests[i].params}. */
+        BATCH,
+        /** A JSON body of an endpoint the mirror does not know: every string value. */
+        ANY
+    }
+
+    static Result scrub(PiiScanner scanner, byte[] body, int length, Edit edit, PlaceholderVault vault,
+                        boolean batch) throws IOException {
+        return scrub(scanner, body, length, edit, vault, batch ? Shape.BATCH : Shape.MESSAGES);
     }
 
     /**
-     * As {@link #scrub(PiiScanner, byte[], int, Edit, PlaceholderVault)}; with {@code batch}, the body is a
-     * message batch creation body and every {@code requests[i].params} is scanned as a Messages request, and
-     * {@link Edit#REDACT} masks (the vault is left untouched).
+     * As {@link #scrub(PiiScanner, byte[], int, Edit, PlaceholderVault)} for a body of {@code shape}. For a batch
+     * or a body of unknown shape, {@link Edit#REDACT} masks (the vault is left untouched): the answer does not
+     * come back in this request's response, so placeholders could never be restored.
      */
     static Result scrub(PiiScanner scanner, byte[] body, int length, Edit edit, PlaceholderVault vault,
-                        boolean batch) throws IOException {
-        if (batch && edit == Edit.REDACT) {
+                        Shape shape) throws IOException {
+        if (shape != Shape.MESSAGES && edit == Edit.REDACT) {
             edit = Edit.MASK; // a batch's results are fetched by other requests: placeholders could not be restored
         }
         Scratch s = scanner.acquireScratch();
         s.scanner = scanner;
         s.keepValues = edit == Edit.REDACT;
         try {
-            ContentStrings strings = batch ? ContentStrings.ofBatch(body, length, s)
+            ContentStrings strings = shape == Shape.BATCH ? ContentStrings.ofBatch(body, length, s)
+                    : shape == Shape.ANY ? ContentStrings.ofAnyJson(body, length, s)
                     : ContentStrings.ofRequest(body, length, s);
             return edits(scanner, body, length, edit, vault, strings, s);
         } finally {

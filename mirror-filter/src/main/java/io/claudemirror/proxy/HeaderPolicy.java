@@ -18,7 +18,9 @@ final class HeaderPolicy {
             "connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "proxy-connection",
             "transfer-encoding", "te", "trailer", "upgrade", "host",
             "cookie", "cookie2", "x-api-key", "authorization", "content-length",
-            "x-mirror-cache", "accept-encoding", "expect"));
+            "x-mirror-cache", "accept-encoding", "expect",
+            // Set by the proxy: kept only when the body leaves exactly as it arrived (Exchange#forwardsRawEncoded).
+            "content-encoding"));
 
     /** Request headers that carry the client's address; forwarded only when configured. */
     static final Set<String> REQUEST_ADDRESS = ci(List.of(

@@ -1,18 +1,19 @@
 package io.claudemirror.proxy;
 
+import io.claudemirror.FrontDoor;
 import io.claudemirror.MirrorRuntime;
-import io.claudemirror.config.ConfigException;
-import io.claudemirror.config.ConfigLoader;
 import io.claudemirror.config.MirrorConfig;
 import io.claudemirror.config.MirrorConfig.AuthMode;
 import io.claudemirror.config.MirrorConfig.Upstream;
 import io.claudemirror.errors.ErrorResponses;
 import io.claudemirror.exchange.Exchange;
-import io.claudemirror.exchange.RequestBodies;
+import io.claudemirror.exchange.ApiRequest;
+import io.claudemirror.exchange.Endpoint;
 import io.claudemirror.sse.UsageObserver;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -50,13 +51,14 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public class MirrorProxyServlet extends AsyncProxyServlet {
     private static final long serialVersionUID = 1L;
-    private static final String PROXY_EXCHANGE = ProxyExchange.class.getName();
 
     private transient MirrorRuntime runtime;
     private transient MirrorConfig config;
     private transient List<String> upstreamSecrets;
     private boolean tenantsMode;
     private volatile boolean asyncWarned;
+    private volatile boolean authWarned;
+    private boolean acquired;
 
     public MirrorProxyServlet() {
     }
@@ -68,20 +70,12 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
     @Override
     public void init(ServletConfig servletConfig) throws ServletException {
         if (runtime == null) {
-            Object r = servletConfig.getServletContext().getAttribute(MirrorRuntime.ATTRIBUTE);
-            if (r == null && servletConfig.getInitParameterNames().hasMoreElements()) {
-                Map<String, String> params = new LinkedHashMap<>();
-                for (String n : Collections.list(servletConfig.getInitParameterNames())) {
-                    params.put(n, servletConfig.getInitParameter(n));
-                }
-                try {
-                    r = new MirrorRuntime(ConfigLoader.fromProperties(params, System.getenv()));
-                } catch (ConfigException e) {
-                    throw new ServletException(e.getMessage(), e);
-                }
-                servletConfig.getServletContext().setAttribute(MirrorRuntime.ATTRIBUTE, r);
+            Map<String, String> params = new LinkedHashMap<>();
+            for (String n : Collections.list(servletConfig.getInitParameterNames())) {
+                params.put(n, servletConfig.getInitParameter(n));
             }
-            runtime = r != null ? (MirrorRuntime) r : MirrorRuntime.from(servletConfig.getServletContext());
+            runtime = MirrorRuntime.acquire(servletConfig.getServletContext(), params);
+            acquired = true;
         }
         config = runtime.config();
         tenantsMode = config.auth().mode() == AuthMode.TENANTS;
@@ -97,6 +91,14 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
 
     public MirrorRuntime runtime() {
         return runtime;
+    }
+
+    @Override
+    public void destroy() {
+        super.destroy();
+        if (acquired) {
+            runtime.release();
+        }
     }
 
     org.eclipse.jetty.util.thread.Scheduler scheduler() {
@@ -147,47 +149,40 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        boolean owner = Exchange.isNew(request);
-        Exchange exchange = Exchange.open(request);
         try {
-            proxy(exchange, request, response);
-        } catch (RuntimeException e) {
-            log("claude-mirror: " + exchange.requestId() + " proxy failed", e);
-            if (!request.isAsyncStarted()) {
-                ErrorResponses.write(response, exchange, 500, ErrorResponses.API_ERROR, "internal error in the mirror", 0);
-            }
-        } finally {
-            if (owner) {
-                exchange.arm(request, response);
-            }
+            FrontDoor.enter(runtime, request, response, FrontDoor.Needs.BODY, "proxy",
+                    exchange -> proxy(exchange, request, response));
+        } catch (ServletException e) {
+            throw new IOException(e);
         }
     }
 
     private void proxy(Exchange exchange, HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        String mount = config.mountPath();
-        if (!path.startsWith(mount) || !(path.startsWith("/v1/", mount.length()) || path.length() == mount.length() + 3
-                && path.endsWith("/v1"))) {
+        if (request.getDispatcherType() != DispatcherType.REQUEST) {
+            // A forward or include would skip the filters that were mapped for REQUEST: never proxy it.
             ErrorResponses.write(response, exchange, 404, ErrorResponses.NOT_FOUND, "Not found", 0);
             return;
         }
-        String query = request.getQueryString();
-        String pathAndQuery = query == null ? path.substring(mount.length()) : path.substring(mount.length()) + "?" + query;
-        try {
-            RequestBodies.read(exchange, request, config.maxRequestBytes());
-        } catch (RequestBodies.TooLargeException e) {
-            ErrorResponses.write(response, exchange, 413, ErrorResponses.REQUEST_TOO_LARGE, e.getMessage(), 0);
-            return;
-        } catch (IOException e) {
-            ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST,
-                    "could not read the request body", 0);
+        if (tenantsMode && exchange.tenant() == null) {
+            // Defence in depth: in tenants mode only a request the auth filter admitted may spend the upstream key.
+            if (!authWarned) {
+                authWarned = true;
+                log("claude-mirror: a request reached " + getServletName() + " without a tenant; map the auth "
+                        + "filter in front of the proxy");
+            }
+            ErrorResponses.write(response, exchange, 401, ErrorResponses.AUTHENTICATION,
+                    "no valid mirror key was presented", 0);
             return;
         }
-        // A compressed body is forwarded as sent; only a plain JSON body can be checked here.
-        if (exchange.bodyLength() > 0 && isJson(request.getContentType()) && isIdentity(request.getHeader("Content-Encoding"))
-                && !exchange.facts().valid()) {
-            ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST, exchange.facts().error(), 0);
-            return;
+        ApiRequest api = exchange.api();
+        String base = null;
+        if (rewritesResultsUrl(api.endpoint())) {
+            base = mirrorBase(request);
+            if (base == null) {
+                ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST,
+                        "the Host header is not a valid host name", 0);
+                return;
+            }
         }
         if (!request.isAsyncSupported()) {
             // A filter in front of the proxy was registered without async support: say so instead of failing
@@ -201,14 +196,13 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
                     "mirror misconfigured: a filter in front of the proxy is not async-supported", 0);
             return;
         }
-        if (isMessages(pathAndQuery) && "POST".equals(request.getMethod())) {
+        if (api.endpoint() == Endpoint.MESSAGES) {
             exchange.addObserver(new UsageObserver());
         }
 
         AsyncContext async = request.startAsync();
         async.setTimeout(0);
-        ProxyExchange px = new ProxyExchange(this, exchange, request, response, async, pathAndQuery);
-        request.setAttribute(PROXY_EXCHANGE, px);
+        ProxyExchange px = new ProxyExchange(this, exchange, request, response, async, base);
         async.addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {
@@ -228,12 +222,15 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
             public void onStartAsync(AsyncEvent event) {
             }
         });
+        ClientDisconnects.watch(request, px::clientGone);
         px.send(null);
     }
 
     /** Builds the request for one attempt: target, headers, body, timeouts. */
-    Request newUpstreamRequest(HttpServletRequest request, Exchange exchange, Upstream upstream, String pathAndQuery) {
-        Request proxyRequest = newProxyRequest(request, upstream.base() + pathAndQuery);
+    Request newUpstreamRequest(HttpServletRequest request, Exchange exchange, Upstream upstream) {
+        ApiRequest api = exchange.api();
+        // The normalised path and the canonical method: the upstream sees the request the policies decided on.
+        Request proxyRequest = getHttpClient().newRequest(upstream.base() + api.pathAndQuery()).method(api.method());
         copyRequestHeaders(request, proxyRequest);
         addProxyHeaders(request, proxyRequest);
         String apiKey = upstream.apiKey();
@@ -254,10 +251,15 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         }
         // The mirror reads usage and restores placeholders: it needs the plain bytes.
         proxyRequest.headers(h -> h.put(HttpHeader.ACCEPT_ENCODING, "identity"));
-        int length = exchange.bodyLength();
-        if (length > 0) {
+        if (exchange.forwardsRawEncoded()) {
+            // Nothing edited the body: it leaves compressed exactly as it came, with its Content-Encoding.
+            String encoding = request.getHeader("Content-Encoding");
+            proxyRequest.headers(h -> h.put(HttpHeader.CONTENT_ENCODING, encoding));
             proxyRequest.body(new ByteBufferRequestContent(request.getContentType(),
-                    ByteBuffer.wrap(exchange.body(), 0, length)));
+                    ByteBuffer.wrap(exchange.rawBody(), 0, exchange.rawBodyLength())));
+        } else if (exchange.bodyLength() > 0) {
+            proxyRequest.body(new ByteBufferRequestContent(request.getContentType(),
+                    ByteBuffer.wrap(exchange.body(), 0, exchange.bodyLength())));
         }
         long total = config.timeouts().total().toMillis();
         if (total > 0) {
@@ -305,10 +307,8 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
      * headers are skipped; the first occurrence of a name replaces anything set earlier (as Jetty 12.1 does),
      * repeats are added.
      */
-    void copyResponseHeaders(HttpServletRequest request, HttpServletResponse response, Response upstream) {
+    void copyResponseHeaders(HttpServletResponse response, Response upstream, boolean dropLength) {
         HttpFields fields = upstream.getHeaders();
-        ProxyExchange px = (ProxyExchange) request.getAttribute(PROXY_EXCHANGE);
-        boolean dropLength = px != null && px.dropContentLength;
         for (int i = 0, n = fields.size(); i < n; i++) {
             HttpField field = fields.getField(i);
             String name = field.getName();
@@ -333,43 +333,43 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         return true;
     }
 
-    /** The stock hook, routed to the mirror's own header policy for any caller. */
-    @Override
-    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
-                                           Response serverResponse) {
-        copyResponseHeaders(clientRequest, proxyResponse, serverResponse);
-    }
-
     /** Transformers the proxy itself needs for this response: batch URL rewriting, credential-echo masking. */
-    void addTransformers(ProxyExchange px, HttpServletRequest request, int status, String contentType) {
-        Exchange exchange = px.exchange;
+    void addTransformers(Exchange exchange, String mirrorBase, int status, String contentType) {
         if (status >= 400 && tenantsMode && !upstreamSecrets.isEmpty() && isJson(contentType)) {
             exchange.transformer(new CredentialEchoMasker(upstreamSecrets));
         }
-        String p = px.pathAndQuery();
-        if (status < 400 && isJson(contentType) && p.startsWith("/v1/messages/batches") && !p.contains("/results")) {
-            exchange.transformer(new BatchUrlRewriter(mirrorBase(request)));
+        if (status < 400 && isJson(contentType) && mirrorBase != null) {
+            exchange.transformer(new BatchUrlRewriter(mirrorBase));
         }
     }
 
-    /** Scheme, authority, context path and mount path as the client reached this mirror. */
-    String mirrorBase(HttpServletRequest request) {
-        StringBuffer url = request.getRequestURL();
-        int pathStart = url.indexOf("/", url.indexOf("//") + 2);
-        String origin = pathStart < 0 ? url.toString() : url.substring(0, pathStart);
-        return origin + request.getContextPath() + config.mountPath();
+    /** The endpoints whose answers are batch objects (or pages of them) carrying a {@code results_url}. */
+    static boolean rewritesResultsUrl(Endpoint endpoint) {
+        return endpoint == Endpoint.BATCH_CREATE || endpoint == Endpoint.BATCH_LIST || endpoint == Endpoint.BATCH
+                || endpoint == Endpoint.BATCH_CANCEL;
     }
 
-    static boolean isIdentity(String contentEncoding) {
-        return contentEncoding == null || contentEncoding.isEmpty() || contentEncoding.equalsIgnoreCase("identity");
+    /**
+     * Where clients reach this mirror: {@code publicBaseUrl} when configured, else the request's own scheme, host
+     * and port plus context and mount path. Null when the Host the client sent is not a valid host name.
+     */
+    String mirrorBase(HttpServletRequest request) {
+        if (!config.publicBaseUrl().isEmpty()) {
+            return config.publicBaseUrl();
+        }
+        String host = request.getServerName();
+        if (!HostNames.valid(host)) {
+            return null;
+        }
+        String scheme = request.isSecure() ? "https" : "http";
+        int port = request.getServerPort();
+        boolean defaultPort = port <= 0 || port == 80 && "http".equals(scheme) || port == 443 && "https".equals(scheme);
+        String authority = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+        return scheme + "://" + authority + (defaultPort ? "" : ":" + port) + request.getContextPath()
+                + config.mountPath();
     }
 
     static boolean isJson(String contentType) {
         return contentType != null && contentType.regionMatches(true, 0, "application/json", 0, 16);
-    }
-
-    static boolean isMessages(String pathAndQuery) {
-        return pathAndQuery.startsWith("/v1/messages") && (pathAndQuery.length() == 12
-                || pathAndQuery.charAt(12) == '?');
     }
 }

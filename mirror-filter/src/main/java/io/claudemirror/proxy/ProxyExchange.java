@@ -40,7 +40,8 @@ final class ProxyExchange implements ClientWriter.Sink {
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final AsyncContext async;
-    private final String pathAndQuery;
+    /** Where clients reach the mirror, for the batch {@code results_url} rewrite; null when not rewritten. */
+    private final String mirrorBase;
     private final UpstreamPool pool;
     private final AtomicBoolean finished = new AtomicBoolean();
 
@@ -49,7 +50,7 @@ final class ProxyExchange implements ClientWriter.Sink {
     private volatile boolean clientGone;
     private volatile boolean replaced;
     private boolean sse;
-    boolean dropContentLength;
+    private boolean dropContentLength;
     private ClientWriter writer;
     private ResponseTransformer transformer;
     private List<ResponseObserver> observers = List.of();
@@ -61,18 +62,14 @@ final class ProxyExchange implements ClientWriter.Sink {
     private byte[] scratch;
 
     ProxyExchange(MirrorProxyServlet servlet, Exchange exchange, HttpServletRequest request,
-                  HttpServletResponse response, AsyncContext async, String pathAndQuery) {
+                  HttpServletResponse response, AsyncContext async, String mirrorBase) {
         this.servlet = servlet;
         this.exchange = exchange;
         this.request = request;
         this.response = response;
         this.async = async;
-        this.pathAndQuery = pathAndQuery;
+        this.mirrorBase = mirrorBase;
         this.pool = servlet.runtime().upstreams();
-    }
-
-    String pathAndQuery() {
-        return pathAndQuery;
     }
 
     /** Sends to the next upstream not tried yet, or ends with the last failure. */
@@ -86,7 +83,7 @@ final class ProxyExchange implements ClientWriter.Sink {
         exchange.attempt();
         exchange.upstream(pool.get(index).upstream().name());
         UpstreamAttempt attempt = new UpstreamAttempt(this, index);
-        Request proxyRequest = servlet.newUpstreamRequest(request, exchange, pool.get(index).upstream(), pathAndQuery);
+        Request proxyRequest = servlet.newUpstreamRequest(request, exchange, pool.get(index).upstream());
         currentRequest = proxyRequest;
         long wait = pool.get(index).reserveSendSlot();
         if (wait > 0) {
@@ -135,14 +132,14 @@ final class ProxyExchange implements ClientWriter.Sink {
         String contentType = upstream.getHeaders().get(HttpHeader.CONTENT_TYPE);
         sse = contentType != null && contentType.startsWith("text/event-stream");
         exchange.upstreamRequestId(upstream.getHeaders().get("request-id"));
-        servlet.addTransformers(this, request, status, contentType);
+        servlet.addTransformers(exchange, mirrorBase, status, contentType);
         transformer = exchange.transformer();
         if (transformer != null) {
             dropContentLength = true;
             transformer.begin(status, contentType);
         }
         response.setStatus(status);
-        servlet.copyResponseHeaders(request, response, upstream);
+        servlet.copyResponseHeaders(response, upstream, dropContentLength);
         if (sse) {
             // Tell an nginx in front of the host not to buffer the stream.
             response.setHeader("X-Accel-Buffering", "no");

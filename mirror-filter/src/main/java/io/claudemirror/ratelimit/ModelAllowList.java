@@ -69,7 +69,8 @@ public final class ModelAllowList {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            return null;
+            // The front door only lets a well-formed batch body this far; anything else is not checkable.
+            return "(unreadable batch body)";
         }
         return null;
     }
@@ -88,8 +89,12 @@ public final class ModelAllowList {
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String name = p.currentName();
                     JsonToken v = p.nextToken();
-                    if (v == JsonToken.VALUE_STRING && "model".equals(name)) {
-                        String model = p.getText();
+                    if ("model".equals(name)) {
+                        // A model that is not a plain string cannot be checked, so it is not allowed.
+                        String model = v == JsonToken.VALUE_STRING ? p.getText() : "(not a string)";
+                        if (v != JsonToken.VALUE_STRING) {
+                            p.skipChildren();
+                        }
                         if (denied == null && !allows(model)) {
                             denied = model;
                         }

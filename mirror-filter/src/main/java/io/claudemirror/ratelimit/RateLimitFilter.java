@@ -6,7 +6,7 @@ import io.claudemirror.config.MirrorConfig;
 import io.claudemirror.config.MirrorConfig.Tenant;
 import io.claudemirror.errors.ErrorResponses;
 import io.claudemirror.exchange.Exchange;
-import io.claudemirror.exchange.RequestBodies;
+import io.claudemirror.exchange.Endpoint;
 import io.claudemirror.exchange.Usage;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -39,7 +39,6 @@ public class RateLimitFilter extends MirrorFilter {
     private final ConcurrentHashMap<String, ModelAllowList> allowLists = new ConcurrentHashMap<>();
     private volatile TenantLimiter limiter;
     private boolean enforce;
-    private long maxRequestBytes;
     private RateLimitMetrics metrics;
 
     /** One contributor for all exchanges: it reads the tenant from the exchange, so nothing is allocated. */
@@ -61,7 +60,6 @@ public class RateLimitFilter extends MirrorFilter {
     protected void init(MirrorRuntime runtime) throws ServletException {
         MirrorConfig config = runtime.config();
         enforce = config.rateLimit().enforce();
-        maxRequestBytes = config.maxRequestBytes();
         metrics = runtime.service(RateLimitMetrics.class, RateLimitMetrics::new);
         int limited = 0;
         int restricted = 0;
@@ -103,25 +101,17 @@ public class RateLimitFilter extends MirrorFilter {
             // Registered first so every answer, the 403 and 429 below included, carries the headers.
             exchange.addHeaderContributor(headers);
         }
-        ApiCall call = ApiCall.of(request);
+        Endpoint call = exchange.api().endpoint();
         ModelAllowList models = allowList(tenant);
-        boolean checkModel = call.carriesModel() && !models.allowsAll();
-        if (checkModel || (limited && call == ApiCall.MESSAGES)) {
-            try {
-                RequestBodies.read(exchange, request, maxRequestBytes);
-            } catch (RequestBodies.TooLargeException e) {
-                ErrorResponses.write(response, exchange, 413, ErrorResponses.REQUEST_TOO_LARGE, e.getMessage(), 0);
-                return;
-            }
-        }
-        if (checkModel) {
-            String denied = call == ApiCall.MESSAGE_BATCH
+        if (call.carriesModel() && !models.allowsAll()) {
+            String denied = call == Endpoint.BATCH_CREATE
                     ? models.firstDisallowedInBatch(exchange.body(), exchange.bodyLength())
                     : deniedModel(models, exchange.facts().model());
             if (denied != null) {
                 metrics.modelDenied();
+                // The name is not echoed: it is the client's text, and a model field is a place to smuggle data.
                 ErrorResponses.write(response, exchange, 403, ErrorResponses.PERMISSION,
-                        "model '" + denied + "' is not allowed for this API key", 0);
+                        "the requested model is not allowed for this API key", 0);
                 return;
             }
         }
@@ -131,14 +121,14 @@ public class RateLimitFilter extends MirrorFilter {
         }
         long inputEstimate = 0;
         long outputReservation = 0;
-        if (call == ApiCall.MESSAGES) {
+        if (call == Endpoint.MESSAGES) {
             inputEstimate = TokenEstimates.inputTokens(exchange.bodyLength());
             outputReservation = TokenEstimates.outputTokens(exchange.facts().maxTokens());
         }
         TenantLimiter lim = limiter();
-        Admission admission = lim.admit(tenant, inputEstimate, outputReservation, call == ApiCall.MESSAGES);
+        Admission admission = lim.admit(tenant, inputEstimate, outputReservation, call == Endpoint.MESSAGES);
         if (admission.granted()) {
-            if (call == ApiCall.MESSAGES) {
+            if (call == Endpoint.MESSAGES) {
                 exchange.onComplete(ex -> settle(lim, admission, ex));
             }
         } else if (enforce) {

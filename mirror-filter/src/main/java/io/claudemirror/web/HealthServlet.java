@@ -37,6 +37,9 @@ public class HealthServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        // Without admin rights only the overall state: upstream addresses, counts and failure reasons are the
+        // operator's business.
+        boolean details = AdminGate.allowed(runtime, req);
         StringBuilder sb = new StringBuilder(256);
         int healthy = 0;
         int total = 0;
@@ -70,7 +73,7 @@ public class HealthServlet extends HttpServlet {
         }
         sb.append("]}");
         String status = healthy == total ? "ok" : healthy > 0 ? "degraded" : "down";
-        String body = "{\"status\":\"" + status + "\"," + sb;
+        String body = details ? "{\"status\":\"" + status + "\"," + sb : "{\"status\":\"" + status + "\"}";
         resp.setStatus(healthy > 0 ? 200 : 503);
         resp.setContentType("application/json");
         resp.setHeader("Cache-Control", "no-store");

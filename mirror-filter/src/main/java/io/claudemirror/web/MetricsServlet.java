@@ -28,6 +28,7 @@ import java.io.IOException;
 public class MetricsServlet extends HttpServlet {
     /** Init-param: {@code mirror} (default) or {@code all}. */
     public static final String EXPORT_PARAM = "export";
+    private transient MirrorRuntime runtime;
     /** A class of the optional Prometheus dependency, probed before any of it is touched. */
     static final String PROMETHEUS_CLASS = "io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter";
 
@@ -65,7 +66,14 @@ public class MetricsServlet extends HttpServlet {
         if (registry == null) {
             registry = MirrorMetrics.findRegistry(context);
         }
-        if (registry == null && context.getAttribute(MirrorRuntime.ATTRIBUTE) instanceof MirrorRuntime runtime) {
+        if (context.getAttribute(MirrorRuntime.ATTRIBUTE) instanceof MirrorRuntime r) {
+            runtime = r;
+        }
+        if (runtime == null) {
+            throw new ServletException("Claude Mirror metrics servlet: no mirror runtime in this context, so no "
+                    + "admin.* settings to guard the exposition with; register the mirror first");
+        }
+        if (registry == null) {
             MirrorMetrics m = runtime.serviceIfPresent(MirrorMetrics.class);
             registry = m == null ? null : m.registry();
         }
@@ -88,6 +96,10 @@ public class MetricsServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (runtime != null && !AdminGate.allowed(runtime, req)) {
+            AdminGate.deny(resp);
+            return;
+        }
         // Rendered in memory first: a scrape that fails halfway must be a 500, not a truncated 200.
         ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
         exposition.write(body);

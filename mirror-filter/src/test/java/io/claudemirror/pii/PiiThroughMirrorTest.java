@@ -105,6 +105,22 @@ class PiiThroughMirrorTest {
         assertThat(events.get(events.size() - 1).name()).isEqualTo("message_stop");
     }
 
+    /** Issue 7, probe 12: a bank card echoed in deltas of 1, 2 and 3 characters comes back whole. */
+    @ParameterizedTest
+    @EnumSource(Container.class)
+    void aBankCardEchoedInTinyDeltasIsRestoredWhole(Container container) throws Exception {
+        start(container, "redact");
+        String text = "卡号 6222021234567890128";
+        for (int size = 1; size <= 3; size++) {
+            fake.textChunkSize(size);
+            HttpResponse<String> r = post("/v1/messages", body(text, true, false));
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(upstreamBody()).doesNotContain("6222021234567890128").contains("[BANK_CARD_");
+            List<Sse.Event> events = Sse.parse(r.body().getBytes(StandardCharsets.UTF_8));
+            assertThat(Sse.text(events, 0)).as("deltas of %d chars", size).isEqualTo(text);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Container.class)
     void redactRestoresToolInputInJsonAndInInputJsonDeltas(Container container) throws Exception {

@@ -36,7 +36,7 @@ class QosFilterTest {
     ServletStubs.Response sendOpen(String cacheStatus) throws Exception {
         HttpServletRequest request = ServletStubs.request("POST", "/v1/messages", "{}");
         ServletStubs.Response response = new ServletStubs.Response();
-        Exchange exchange = Exchange.open(request);
+        Exchange exchange = Exchange.open(request, runtime.config());
         exchange.cacheStatus(cacheStatus);
         filter.doFilter(request, response.proxy, (req, resp) -> forwarded.incrementAndGet());
         return response;

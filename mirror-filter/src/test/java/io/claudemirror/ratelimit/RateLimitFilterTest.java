@@ -55,7 +55,7 @@ class RateLimitFilterTest {
     ServletStubs.Response send(String method, String uri, String body, Consumer<Exchange> upstream) throws Exception {
         HttpServletRequest request = ServletStubs.request(method, uri, body);
         ServletStubs.Response response = new ServletStubs.Response();
-        Exchange exchange = Exchange.open(request);
+        Exchange exchange = Exchange.open(request, runtime.config());
         exchange.tenant(runtime.config().tenant("t1"));
         FilterChain chain = (req, resp) -> {
             forwarded.incrementAndGet();
