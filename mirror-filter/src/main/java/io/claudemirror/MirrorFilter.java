@@ -89,7 +89,8 @@ public abstract class MirrorFilter implements Filter {
 
     static Map<String, String> initParams(FilterConfig fc) {
         Map<String, String> m = new LinkedHashMap<>();
-        for (String n : Collections.list(fc.getInitParameterNames())) {
+        java.util.Enumeration<String> names = fc.getInitParameterNames();
+        for (String n : names == null ? java.util.List.<String>of() : Collections.list(names)) {
             m.put(n, fc.getInitParameter(n));
         }
         return m;

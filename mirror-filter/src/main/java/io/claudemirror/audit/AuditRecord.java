@@ -87,7 +87,7 @@ public final class AuditRecord {
         field(sb, "path", truncate(req.path(), MAX_PATH));
         // Facts are read from the body only when the mirror read it; a request rejected before (401) has none.
         RequestFacts facts = ex.hasBody() ? ex.facts() : null;
-        field(sb, "model", facts == null ? null : truncate(facts.model(), MAX_MODEL));
+        field(sb, "model", facts == null ? null : truncate(ex.modelForRecords(), MAX_MODEL));
         sb.append(",\"stream\":").append(facts == null || !facts.valid() ? "null" : Boolean.toString(facts.stream()));
         int status = ex.status();
         number(sb, "status", status > 0 ? status : -1);

@@ -49,6 +49,7 @@ public final class Exchange {
     private String contentEncoding;
     private boolean bodyEdited;
     private Refusal refusal;
+    private volatile boolean modelWithheld;
     private RequestFacts facts;
     private volatile String upstream;
     private volatile String upstreamRequestId;
@@ -327,6 +328,19 @@ public final class Exchange {
         this.body = bytes;
         this.bodyLength = length;
         this.bodyEdited = true;
+    }
+
+    /** The body's {@code model} value carries personal data: records must not repeat it. */
+    public void withholdModel() {
+        modelWithheld = true;
+    }
+
+    /** The model for records and metrics: the body's, unless withheld ({@code [withheld]}), or null. */
+    public String modelForRecords() {
+        if (modelWithheld) {
+            return "[withheld]";
+        }
+        return body == null ? null : facts().model();
     }
 
     /** Facts of the JSON body (model, stream, max_tokens…), parsed once from the body as read. */

@@ -86,6 +86,17 @@ public class PiiFilter extends MirrorFilter {
             return;
         }
         PiiScanner s = scanner(request);
+        String model = exchange.facts().model();
+        java.util.List<PiiFinding> inModel = model == null ? java.util.List.of() : s.scan(model);
+        if (!inModel.isEmpty()) {
+            // A model name cannot be redacted and restored; one that carries personal data is refused whatever
+            // the mode, and kept out of the audit log.
+            exchange.withholdModel();
+            exchange.piiFinding(inModel.get(0).type(), 1);
+            ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST,
+                    "the model field contains personal data or a secret", 0);
+            return;
+        }
         RequestScrubber.Edit edit = mode == PiiMode.MASK ? RequestScrubber.Edit.MASK
                 : mode == PiiMode.REDACT ? RequestScrubber.Edit.REDACT : RequestScrubber.Edit.NONE;
         // Batches and unknown endpoints are masked instead of redacted: their answers come back through other
@@ -128,9 +139,9 @@ public class PiiFilter extends MirrorFilter {
 
     /**
      * Which strings of the body carry user content, by endpoint: Messages-shaped bodies their content, batch
-     * creation every request's, a body of an endpoint this code does not know every string. Null: nothing to
-     * scan (reads, deletes, model lists; a multipart file upload is the file's content, not scanned — see
-     * docs/pii.md).
+     * creation every request's; any other body (an endpoint newer than this code, an odd method on a known path)
+     * is of a shape the mirror does not know, so every string. Null only for a multipart file upload: that body
+     * is the file itself, not scanned (docs/pii.md).
      */
     static RequestScrubber.Shape shape(Endpoint endpoint) {
         switch (endpoint) {
@@ -139,10 +150,10 @@ public class PiiFilter extends MirrorFilter {
                 return RequestScrubber.Shape.MESSAGES;
             case BATCH_CREATE:
                 return RequestScrubber.Shape.BATCH;
-            case OTHER:
-                return RequestScrubber.Shape.ANY;
-            default:
+            case FILE_UPLOAD:
                 return null;
+            default:
+                return RequestScrubber.Shape.ANY;
         }
     }
 

@@ -222,7 +222,7 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
             public void onStartAsync(AsyncEvent event) {
             }
         });
-        ClientDisconnects.watch(request, px::clientGone);
+        px.watch(ClientDisconnects.watch(request, px, scheduler()));
         px.send(null);
     }
 

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <li>the async context is completed exactly once.</li>
  * </ul>
  */
-final class ProxyExchange implements ClientWriter.Sink {
+final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
 
     private final MirrorProxyServlet servlet;
@@ -48,6 +48,8 @@ final class ProxyExchange implements ClientWriter.Sink {
     private long triedMask;
     private volatile Request currentRequest;
     private volatile boolean clientGone;
+    private volatile boolean closeConnection;
+    private volatile ClientDisconnects.Watch watch = ClientDisconnects.Watch.NONE;
     private volatile boolean replaced;
     private boolean sse;
     private boolean dropContentLength;
@@ -95,6 +97,9 @@ final class ProxyExchange implements ClientWriter.Sink {
     }
 
     private void dispatch(Request proxyRequest, UpstreamAttempt attempt) {
+        if (clientGone) {
+            return; // left while paced: nothing is sent on its behalf
+        }
         proxyRequest.send(attempt);
         if (clientGone) {
             proxyRequest.abort(new IOException("client went away"));
@@ -140,6 +145,9 @@ final class ProxyExchange implements ClientWriter.Sink {
         }
         response.setStatus(status);
         servlet.copyResponseHeaders(response, upstream, dropContentLength);
+        if (closeConnection) {
+            response.setHeader("Connection", "close");
+        }
         if (sse) {
             // Tell an nginx in front of the host not to buffer the stream.
             response.setHeader("X-Accel-Buffering", "no");
@@ -268,13 +276,30 @@ final class ProxyExchange implements ClientWriter.Sink {
         }
     }
 
+    void watch(ClientDisconnects.Watch w) {
+        watch = w;
+        if (finished.get()) {
+            w.cancel();
+        }
+    }
+
+    @Override
+    public void closeAfterResponse() {
+        closeConnection = true;
+    }
+
     /** The client disconnected: abort the upstream request and end. */
-    void clientGone() {
+    @Override
+    public void clientGone() {
         if (clientGone) {
             return;
         }
         clientGone = true;
         exchange.clientAborted(true);
+        if (writer == null) {
+            // Nothing was answered: recorded as nginx does for a client that closed first.
+            exchange.status(499);
+        }
         Request r = currentRequest;
         if (r != null) {
             r.abort(new IOException("client disconnected"));
@@ -389,6 +414,11 @@ final class ProxyExchange implements ClientWriter.Sink {
 
     void finish() {
         if (finished.compareAndSet(false, true)) {
+            // Before the container reads the connection again for the next request.
+            watch.cancel();
+            if (closeConnection && !response.isCommitted()) {
+                response.setHeader("Connection", "close");
+            }
             try {
                 async.complete();
             } catch (RuntimeException e) {

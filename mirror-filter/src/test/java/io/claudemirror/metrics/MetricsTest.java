@@ -23,8 +23,10 @@ import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -49,10 +51,12 @@ class MetricsTest {
     final AtomicReference<MirrorRuntime> runtime = new AtomicReference<>();
     FakeAnthropic fake;
     MirrorServer host;
+    static final String ADMIN = "sk-admin-metrics";
 
     MirrorConfigBuilder config() {
         fake = FakeAnthropic.start();
         return MirrorConfig.builder().upstream("primary", fake.baseUrl(), "sk-up").tenant("t1", "plain:" + KEY)
+                .set("admin.keys", List.of("plain:" + ADMIN))
                 .set("audit.dir", auditDir.toString());
     }
 
@@ -176,8 +180,20 @@ class MetricsTest {
         Http.send(Http.post(host.baseUrl() + "/v1/messages", "sk-nope", Http.messages("hello", false)));
         await("two requests timed", () -> count("requests") == 2);
 
-        HttpResponse<String> r = Http.send(HttpRequest.newBuilder(URI.create(host.baseUrl() + "/metrics")));
+        // Issue 7, probe 9: the exposition (tenant ids, upstream names, failure reasons) is for admins only.
+        HttpResponse<String> anonymous = Http.send(HttpRequest.newBuilder(URI.create(host.baseUrl() + "/metrics")));
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.body()).contains("authentication_error").doesNotContain("claude_mirror");
+        assertThat(anonymous.headers().firstValue("www-authenticate").orElseThrow()).startsWith("Basic");
+        HttpResponse<String> tenant = Http.send(HttpRequest.newBuilder(URI.create(host.baseUrl() + "/metrics"))
+                .header("x-api-key", KEY));
+        assertThat(tenant.statusCode()).as("a tenant key is not an admin key").isEqualTo(401);
+        String basic = java.util.Base64.getEncoder().encodeToString(("ops:" + ADMIN).getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = Http.send(HttpRequest.newBuilder(URI.create(host.baseUrl() + "/metrics"))
+                .header("Authorization", "Basic " + basic));
         assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(Http.send(HttpRequest.newBuilder(URI.create(host.baseUrl() + "/metrics"))
+                .header("Authorization", "Bearer " + ADMIN)).statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("content-type").orElseThrow()).startsWith("text/plain")
                 .contains("version=0.0.4");
         assertThat(r.body())

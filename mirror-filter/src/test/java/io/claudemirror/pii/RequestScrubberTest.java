@@ -73,13 +73,17 @@ class RequestScrubberTest {
                 .replace("[\"" + p + "\",42", "[\"[PHONE]\",42")
                 .replace("x " + p, "x [PHONE]")
                 .replace("\"r " + p, "\"r [PHONE]")
-                .replace("rt " + p, "rt [PHONE]");
+                .replace("rt " + p, "rt [PHONE]")
+                // issue 7, probe 11: tool descriptions and text documents (with their title) are user content too
+                .replace("call " + p, "call [PHONE]")
+                .replace("doc " + p, "doc [PHONE]")
+                .replace("\"title\":\"" + p, "\"title\":\"[PHONE]");
         assertThat(masked(body)).isEqualTo(expected);
         byte[] raw = body.getBytes(StandardCharsets.UTF_8);
         Result r = RequestScrubber.scrub(scanner, raw, raw.length, Edit.NONE, null);
         assertThat(r.body).isSameAs(raw);
         assertThat(r.changed).isFalse();
-        assertThat(count(r, "cn_mobile")).isEqualTo(8);
+        assertThat(count(r, "cn_mobile")).isEqualTo(11);
         assertThat(count(r, "email")).isEqualTo(1);
     }
 
@@ -91,7 +95,9 @@ class RequestScrubberTest {
                 + "\"type\":\"search_result\",\"source\":\"s\",\"title\":\"t\"},"
                 + "{\"content\":[{\"text\":\"kept " + PHONE + "\",\"type\":\"text\"}],\"tool_use_id\":\"x\",\"type\":\"tool_result\"}"
                 + "]}],\"system\":\"s " + PHONE + "\"}";
+        // Nested text blocks are user content wherever they sit (a search result here, issue 7 probe 11).
         assertThat(masked(body)).isEqualTo(body.replace("first " + PHONE, "first [PHONE]")
+                .replace("nested " + PHONE, "nested [PHONE]")
                 .replace("kept " + PHONE, "kept [PHONE]").replace("s " + PHONE, "s [PHONE]"));
     }
 

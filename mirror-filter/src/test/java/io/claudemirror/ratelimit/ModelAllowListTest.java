@@ -50,7 +50,10 @@ class ModelAllowListTest {
         assertThat(l.firstDisallowedInBatch(bytes(body), body.length())).isEqualTo("claude-opus-4-1");
         String ok = "{\"other\":{\"model\":\"claude-opus\"},\"requests\":[{\"params\":{\"model\":\"claude-3-haiku-x\"}}]}";
         assertThat(l.firstDisallowedInBatch(bytes(ok), ok.length())).isNull();
-        assertThat(l.firstDisallowedInBatch(bytes("{not json"), 9)).isNull();
+        // Unreadable or not a string: not checkable, so not allowed.
+        assertThat(l.firstDisallowedInBatch(bytes("{not json"), 9)).isNotNull();
+        String array = "{\"requests\":[{\"params\":{\"model\":[\"claude-3-haiku-x\"]}}]}";
+        assertThat(l.firstDisallowedInBatch(bytes(array), array.length())).isNotNull();
     }
 
     static byte[] bytes(String s) {
