@@ -44,8 +44,6 @@ public final class Exchange {
     private final MirrorConfig config;
     private volatile byte[] body;
     private int bodyLength = -1;
-    private byte[] rawBody;
-    private int rawBodyLength;
     private String contentEncoding;
     private boolean bodyEdited;
     private Refusal refusal;
@@ -276,8 +274,6 @@ public final class Exchange {
             BodyReader.Body b = BodyReader.read(request.getInputStream(), request.getContentLengthLong(),
                     request.getHeader("Content-Encoding"), config.maxRequestBytes(),
                     config.timeouts().bodyRead().toNanos(), startNanos);
-            rawBody = b.raw();
-            rawBodyLength = b.rawLength();
             contentEncoding = b.encoding();
             body = b.decoded();
             bodyLength = b.decodedLength();
@@ -306,21 +302,9 @@ public final class Exchange {
         return contentEncoding;
     }
 
-    /**
-     * True when the bytes to forward are the body exactly as it arrived, still encoded: nothing edited it. The
-     * proxy then forwards {@link #rawBody()} with its {@code Content-Encoding}; otherwise the decoded body
-     * without one.
-     */
-    public boolean forwardsRawEncoded() {
-        return contentEncoding != null && !bodyEdited;
-    }
-
-    public byte[] rawBody() {
-        return rawBody;
-    }
-
-    public int rawBodyLength() {
-        return rawBodyLength;
+    /** True when a filter replaced the body (PII redaction or masking). */
+    public boolean bodyEdited() {
+        return bodyEdited;
     }
 
     /** Replaces the body that goes upstream (PII redaction); the facts stay those of the body as read. */

@@ -19,7 +19,7 @@ final class HeaderPolicy {
             "transfer-encoding", "te", "trailer", "upgrade", "host",
             "cookie", "cookie2", "x-api-key", "authorization", "content-length",
             "x-mirror-cache", "accept-encoding", "expect",
-            // Set by the proxy: kept only when the body leaves exactly as it arrived (Exchange#forwardsRawEncoded).
+            // The body leaves decoded (the front door inflated it once).
             "content-encoding"));
 
     /** Request headers that carry the client's address; forwarded only when configured. */

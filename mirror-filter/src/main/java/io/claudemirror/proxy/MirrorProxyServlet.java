@@ -251,13 +251,9 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         }
         // The mirror reads usage and restores placeholders: it needs the plain bytes.
         proxyRequest.headers(h -> h.put(HttpHeader.ACCEPT_ENCODING, "identity"));
-        if (exchange.forwardsRawEncoded()) {
-            // Nothing edited the body: it leaves compressed exactly as it came, with its Content-Encoding.
-            String encoding = request.getHeader("Content-Encoding");
-            proxyRequest.headers(h -> h.put(HttpHeader.CONTENT_ENCODING, encoding));
-            proxyRequest.body(new ByteBufferRequestContent(request.getContentType(),
-                    ByteBuffer.wrap(exchange.rawBody(), 0, exchange.rawBodyLength())));
-        } else if (exchange.bodyLength() > 0) {
+        // The body leaves decoded (Content-Encoding is dropped): the bytes the policies read are the bytes sent,
+        // and an upstream is never asked to inflate what the mirror already inflated and checked.
+        if (exchange.bodyLength() > 0) {
             proxyRequest.body(new ByteBufferRequestContent(request.getContentType(),
                     ByteBuffer.wrap(exchange.body(), 0, exchange.bodyLength())));
         }

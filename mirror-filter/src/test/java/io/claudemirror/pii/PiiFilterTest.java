@@ -137,11 +137,20 @@ class PiiFilterTest {
     @Test
     void aNonJsonBodyToAnUnknownEndpointIsRefusedUnlessTheModeOnlyDetects() throws Exception {
         start(MirrorConfig.builder().set("pii.mode", "mask").set("tenants[1].pii", "detect"), null);
-        HttpResponse<String> r = post("/v1/something/new", KEY, "call 13800138000");
+        HttpResponse<String> r = postText("/v1/something/new", KEY, "call 13800138000");
         assertThat(r.statusCode()).isEqualTo(415);
         assertThat(r.body()).contains("invalid_request_error").doesNotContain("13800138000");
         assertThat(seen.get()).isNull();
-        assertThat(post("/v1/something/new", OTHER_KEY, "call 13800138000").statusCode()).isEqualTo(204);
+        assertThat(postText("/v1/something/new", OTHER_KEY, "call 13800138000").statusCode()).isEqualTo(204);
+        // Claiming JSON without being JSON is refused by the front door whatever the mode.
+        assertThat(post("/v1/something/new", OTHER_KEY, "call 13800138000").statusCode()).isEqualTo(400);
+    }
+
+    HttpResponse<String> postText(String path, String key, String body) throws Exception {
+        seen.set(null);
+        forwarded.set(null);
+        return Http.send(HttpRequest.newBuilder(URI.create(base + path)).header("x-api-key", key)
+                .header("content-type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     @Test
@@ -260,13 +269,12 @@ class PiiFilterTest {
         byte[] clean = gzip(message("nothing to see").getBytes(StandardCharsets.UTF_8));
         assertThat(postEncoded("gzip", clean).statusCode()).isEqualTo(204);
         assertThat(forwarded.get()).isEqualTo(message("nothing to see").getBytes(StandardCharsets.UTF_8));
-        assertThat(seen.get().forwardsRawEncoded()).as("a clean compressed body leaves as sent").isTrue();
-        assertThat(Arrays.copyOf(seen.get().rawBody(), seen.get().rawBodyLength())).isEqualTo(clean);
+        assertThat(seen.get().contentEncoding()).isEqualTo("gzip");
 
         assertThat(postEncoded("gzip", gzip(message("call 13800138000").getBytes(StandardCharsets.UTF_8))).statusCode())
                 .isEqualTo(204);
         assertThat(new String(forwarded.get(), StandardCharsets.UTF_8)).isEqualTo(message("call [PHONE]"));
-        assertThat(seen.get().forwardsRawEncoded()).as("an edited body leaves decoded").isFalse();
+        assertThat(seen.get().bodyEdited()).isTrue();
         assertThat(seen.get().piiFindings()).containsEntry("cn_mobile", 1);
         assertThat(postEncoded("deflate", deflate(message("call 13800138000").getBytes(StandardCharsets.UTF_8)))
                 .statusCode()).isEqualTo(204);

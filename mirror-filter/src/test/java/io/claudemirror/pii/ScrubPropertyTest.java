@@ -79,7 +79,8 @@ class ScrubPropertyTest {
                             b.put("name", s);
                         }
                         case "thinking" -> b.put("thinking", s);
-                        case "image", "document" -> b.put("source", Map.of("type", "text", "data", s));
+                        // base64 data is never text; text documents are scanned (RequestScrubberTest pins that)
+                        case "image", "document" -> b.put("source", Map.of("type", "base64", "data", s));
                         default -> b.put("text", shape == 1 ? extra : s);
                     }
                     b.put("cache_control", extra);

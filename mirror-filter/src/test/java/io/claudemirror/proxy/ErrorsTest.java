@@ -28,7 +28,8 @@ class ErrorsTest {
     MirrorServer mirror;
 
     void start(Container container, MirrorConfigBuilder builder) throws Exception {
-        mirror = MirrorServer.start(container, builder.tenant("t", "plain:" + KEY).build());
+        // The tests read /health details from loopback.
+        mirror = MirrorServer.start(container, builder.tenant("t", "plain:" + KEY).set("admin.trustLoopback", true).build());
     }
 
     MirrorConfigBuilder toFake() {

@@ -27,7 +27,7 @@ class WireFidelityTest {
     void start(Container container) throws Exception {
         fake = FakeAnthropic.start();
         mirror = MirrorServer.start(container, MirrorConfig.builder().upstream("primary", fake.baseUrl(), UPSTREAM_KEY)
-                .tenant("t", "plain:" + KEY).build());
+                .tenant("t", "plain:" + KEY).set("admin.trustLoopback", true).build());
     }
 
     @AfterEach
@@ -82,7 +82,7 @@ class WireFidelityTest {
 
     @ParameterizedTest
     @EnumSource(Container.class)
-    void aCompressedBodyIsForwardedAsSent(Container container) throws Exception {
+    void aCompressedBodyIsDecodedOnceAndForwardedAsItsContent(Container container) throws Exception {
         start(container);
         java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
         try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
@@ -93,9 +93,10 @@ class WireFidelityTest {
                 .header("content-type", "application/json").header("content-encoding", "gzip")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(gz.toByteArray())));
         RecordedRequest got = fake.journal().last();
-        assertThat(got.body()).isEqualTo(gz.toByteArray());
-        assertThat(got.header("content-encoding")).isEqualTo("gzip");
-        assertThat(r.statusCode()).isNotEqualTo(502);
+        // The content byte for byte, without the encoding the front door already undid.
+        assertThat(got.body()).isEqualTo(Http.messages("compressed", false).getBytes(StandardCharsets.UTF_8));
+        assertThat(got.header("content-encoding")).isNull();
+        assertThat(r.statusCode()).isEqualTo(200);
     }
 
     @ParameterizedTest
