@@ -218,6 +218,12 @@ public final class UpstreamPool {
         return false;
     }
 
+    /** Whether any upstream is left untried (a choice would return one); takes nothing, unlike {@link #choose}. */
+    public boolean anyLeft(long triedMask) {
+        long all = array.length == 64 ? -1L : (1L << array.length) - 1;
+        return (triedMask & all) != all;
+    }
+
     private static boolean tried(long mask, int i) {
         return (mask & (1L << i)) != 0;
     }
