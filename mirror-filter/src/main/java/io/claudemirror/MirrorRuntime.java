@@ -37,7 +37,7 @@ public final class MirrorRuntime implements AutoCloseable {
     public MirrorRuntime(MirrorConfig config) {
         this.config = config;
         this.tenants = new TenantDirectory(config.tenants());
-        this.upstreams = new UpstreamPool(config.upstreams());
+        this.upstreams = new UpstreamPool(config.upstreams(), config.routing());
         LOG.info("Claude Mirror: {}", config.summary());
         warnPlainKeys(config);
     }

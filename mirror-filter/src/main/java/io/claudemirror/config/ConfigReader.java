@@ -14,6 +14,7 @@ import io.claudemirror.config.MirrorConfig.Proxy;
 import io.claudemirror.config.MirrorConfig.Qos;
 import io.claudemirror.config.MirrorConfig.RateLimit;
 import io.claudemirror.config.MirrorConfig.Redis;
+import io.claudemirror.config.MirrorConfig.Routing;
 import io.claudemirror.config.MirrorConfig.Tenant;
 import io.claudemirror.config.MirrorConfig.Timeouts;
 import io.claudemirror.config.MirrorConfig.Upstream;
@@ -120,8 +121,10 @@ public final class ConfigReader {
         q.finish();
 
         ConfigNode f = root.child("failover");
-        Failover failover = new Failover((int) f.number("maxAttempts", Math.min(3, upstreams.size()), 1));
+        Failover failover = new Failover((int) f.number("maxAttempts", Math.min(3, upstreams.size()), 1),
+                f.duration("deadline", Duration.ofSeconds(30)), f.duration("firstByteTimeout", Duration.ZERO));
         f.finish();
+        Routing routing = routing(root.child("routing"));
 
         ConfigNode px = root.child("proxy");
         Proxy proxy = new Proxy((int) px.number("maxThreads", 64, 4), (int) px.number("maxConnectionsPerUpstream", 512, 1),
@@ -160,7 +163,7 @@ public final class ConfigReader {
 
         root.finish();
         return new MirrorConfig(mountPath, upstreams, timeouts, maxRequestBytes, new Auth(mode), tenants, rateLimit,
-                qos, failover, proxy, cache, pii, audit, redis, admin, publicBaseUrl);
+                qos, failover, proxy, cache, pii, audit, redis, admin, publicBaseUrl, routing);
     }
 
     private static String publicBaseUrl(ConfigNode root) {
@@ -198,6 +201,46 @@ public final class ConfigReader {
         }
     }
 
+    private static Routing routing(ConfigNode r) {
+        Routing d = Routing.DEFAULTS;
+        ConfigNode b = r.child("breaker");
+        int consecutive = (int) b.number("consecutiveFailures", d.consecutiveFailures(), 1);
+        long rate = b.number("errorRatePercent", d.errorRatePercent(), 0);
+        if (rate > 100) {
+            throw new ConfigException(b.key("errorRatePercent"), rate + " is above 100");
+        }
+        int minRequests = (int) b.number("minRequests", d.minRequests(), 1);
+        Duration window = positive(b, "window", d.window());
+        Duration cooldown = positive(b, "cooldown", d.cooldown());
+        Duration maxCooldown = b.duration("maxCooldown", d.maxCooldown());
+        if (maxCooldown.compareTo(cooldown) < 0) {
+            throw new ConfigException(b.key("maxCooldown"), "must not be shorter than routing.breaker.cooldown");
+        }
+        b.finish();
+        ConfigNode p = r.child("probe");
+        Duration probeInterval = p.duration("interval", d.probeInterval());
+        Duration probeTimeout = positive(p, "timeout", d.probeTimeout());
+        p.finish();
+        ConfigNode s = r.child("sticky");
+        boolean sticky = s.bool("enabled", d.sticky());
+        Duration ttl = positive(s, "ttl", d.stickyTtl());
+        int maxEntries = (int) s.number("maxEntries", d.stickyMaxEntries(), 1);
+        s.finish();
+        Duration decay = positive(r, "latencyDecay", d.latencyDecay());
+        Duration maxPacingWait = r.duration("maxPacingWait", d.maxPacingWait());
+        r.finish();
+        return new Routing(consecutive, (int) rate, minRequests, window, cooldown, maxCooldown, probeInterval,
+                probeTimeout, sticky, ttl, maxEntries, decay, maxPacingWait);
+    }
+
+    private static Duration positive(ConfigNode n, String name, Duration def) {
+        Duration v = n.duration(name, def);
+        if (v.isZero() || v.isNegative()) {
+            throw new ConfigException(n.key(name), "must be positive");
+        }
+        return v;
+    }
+
     private static String mountPath(ConfigNode root) {
         String m = root.string("mountPath", "").trim();
         if (m.equals("/")) {
@@ -229,8 +272,9 @@ public final class ConfigReader {
         int weight = (int) u.number("weight", 1, 0);
         boolean backup = u.bool("backup", false);
         Duration minInterval = u.duration("minInterval", Duration.ZERO);
+        String region = u.string("region", "").trim();
         u.finish();
-        return new Upstream(name, url, apiKey, weight, backup, minInterval);
+        return new Upstream(name, url, apiKey, weight, backup, minInterval, region);
     }
 
     private static Tenant tenant(ConfigNode tn) {

@@ -28,18 +28,27 @@ public record MirrorConfig(
         Audit audit,
         Redis redis,
         Admin admin,
-        String publicBaseUrl) {
+        String publicBaseUrl,
+        Routing routing) {
 
     public MirrorConfig {
         upstreams = List.copyOf(upstreams);
         tenants = List.copyOf(tenants);
+        routing = routing == null ? Routing.DEFAULTS : routing;
     }
 
     /** One upstream Anthropic endpoint (api.anthropic.com or a regional relay). */
-    public record Upstream(String name, URI url, String apiKey, int weight, boolean backup, Duration minInterval) {
+    public record Upstream(String name, URI url, String apiKey, int weight, boolean backup, Duration minInterval,
+                           String region) {
         public Upstream {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(url, "url");
+            region = region == null ? "" : region;
+        }
+
+        /** Without a region label (the constructor before {@code region} existed). */
+        public Upstream(String name, URI url, String apiKey, int weight, boolean backup, Duration minInterval) {
+            this(name, url, apiKey, weight, backup, minInterval, "");
         }
 
         /** Scheme, host and port plus any base path, without a trailing slash. */
@@ -117,8 +126,36 @@ public record MirrorConfig(
     public record Qos(int maxInFlight, Duration maxQueueWait, int maxQueued) {
     }
 
-    /** How many upstream attempts one request may make before the first byte reaches the client. */
-    public record Failover(int maxAttempts) {
+    /**
+     * The retry budget before the first byte reaches the client: at most {@code maxAttempts} attempts, and no new
+     * attempt once {@code deadline} has passed since the request arrived (zero: only {@code timeouts.total}
+     * bounds it). {@code firstByteTimeout} (zero: off) abandons an attempt whose response headers have not
+     * arrived in time and tries the next upstream; it does not apply to non-streamed {@code POST /v1/messages},
+     * whose headers only come after the whole generation.
+     */
+    public record Failover(int maxAttempts, Duration deadline, Duration firstByteTimeout) {
+        /** The constructor before the deadline and the first-byte timeout existed. */
+        public Failover(int maxAttempts) {
+            this(maxAttempts, Duration.ofSeconds(30), Duration.ZERO);
+        }
+    }
+
+    /**
+     * How the mirror chooses among upstreams (docs/routing.md). The breaker opens after
+     * {@code consecutiveFailures} failures in a row, or when at least {@code errorRatePercent} of the last
+     * {@code window}'s requests failed (with at least {@code minRequests} of them; 0 percent disables the rate);
+     * it stays open {@code cooldown}, doubled at each failed trial up to {@code maxCooldown}. Probes
+     * ({@code probeInterval} zero: off) send {@code GET /v1/models}. Conversations stick to an upstream for
+     * {@code stickyTtl}, at most {@code stickyMaxEntries} remembered. {@code latencyDecay} is the peak-EWMA time
+     * constant. A request that would wait longer than {@code maxPacingWait} for its pacing slot is refused.
+     */
+    public record Routing(int consecutiveFailures, int errorRatePercent, int minRequests, Duration window,
+                          Duration cooldown, Duration maxCooldown, Duration probeInterval, Duration probeTimeout,
+                          boolean sticky, Duration stickyTtl, int stickyMaxEntries, Duration latencyDecay,
+                          Duration maxPacingWait) {
+        public static final Routing DEFAULTS = new Routing(5, 50, 20, Duration.ofSeconds(30), Duration.ofSeconds(10),
+                Duration.ofMinutes(5), Duration.ZERO, Duration.ofSeconds(5), true, Duration.ofHours(1), 10_000,
+                Duration.ofSeconds(10), Duration.ofSeconds(30));
     }
 
     /** Knobs of the proxy's HTTP client and of header forwarding. */

@@ -118,6 +118,12 @@ public final class MirrorMetrics implements AutoCloseable {
             add("upstream.requests." + name, new CountView(s::requests));
             add("upstream.failures." + name, new CountView(s::failures));
             add("upstream.healthy." + name, (Gauge<Integer>) () -> s.healthy() ? 1 : 0);
+            // Routing state (issue 10): 0 closed, 1 half-open, 2 open; EWMA in ms; quota pause as 0/1.
+            add("upstream.breaker." + name, (Gauge<Integer>) () -> s.breakerState().ordinal());
+            add("upstream.latency_ewma_ms." + name, (Gauge<Double>) s::latencyEwmaMillis);
+            add("upstream.inflight." + name, (Gauge<Integer>) s::inFlight);
+            add("upstream.paused." + name, (Gauge<Integer>) () -> s.paused() ? 1 : 0);
+            add("upstream.quota_hits." + name, new CountView(s::quotaHits));
             member(upstreamLatency, "upstream.latency.", name, MirrorMetrics::timer);
             member(upstreamTtfb, "upstream.ttfb.", name, MirrorMetrics::timer);
         }

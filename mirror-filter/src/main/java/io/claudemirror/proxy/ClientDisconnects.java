@@ -75,7 +75,11 @@ final class ClientDisconnects {
         void closeAfterResponse();
     }
 
-    /** A watch to cancel before the response completes (the container reads the connection again after it). */
+    /**
+     * A watch, cancelled before the first byte of the answer is written: from then on a write notices a departed
+     * client, and a response can be complete for the client (its last byte out) before the exchange has ended,
+     * so its next request may already be arriving on the connection.
+     */
     interface Watch {
         Watch NONE = () -> { };
 

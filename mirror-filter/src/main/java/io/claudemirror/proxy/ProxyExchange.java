@@ -1,10 +1,16 @@
 package io.claudemirror.proxy;
 
 import io.claudemirror.errors.ErrorResponses;
+import io.claudemirror.exchange.Endpoint;
 import io.claudemirror.exchange.Exchange;
 import io.claudemirror.exchange.ResponseObserver;
 import io.claudemirror.exchange.ResponseTransformer;
+import io.claudemirror.routing.FirstByteTimeoutException;
+import io.claudemirror.routing.QuotaHeaders;
+import io.claudemirror.routing.StickyKey;
+import io.claudemirror.routing.UpstreamOutcome;
 import io.claudemirror.routing.UpstreamPool;
+import io.claudemirror.routing.UpstreamState;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -17,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.slf4j.Logger;
@@ -62,6 +69,9 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
     private boolean finalInFlight;
     private boolean endRequested;
     private byte[] scratch;
+    // --- routing (issue 10) ---
+    private String stickyKey;
+    private boolean stickyKeyRead;
 
     ProxyExchange(MirrorProxyServlet servlet, Exchange exchange, HttpServletRequest request,
                   HttpServletResponse response, AsyncContext async, String mirrorBase) {
@@ -76,18 +86,31 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
 
     /** Sends to the next upstream not tried yet, or ends with the last failure. */
     void send(Throwable lastFailure) {
-        int index = pool.next(triedMask);
+        // Routing (issue 10): the conversation's sticky upstream or the balanced choice; none past the deadline.
+        int index = clientGone || (triedMask != 0 && pastRetryDeadline()) ? -1
+                : pool.choose(stickyKey(), triedMask).index();
         if (index < 0 || clientGone) {
             fail(lastFailure == null ? new IOException("no upstream available") : lastFailure);
             return;
         }
         triedMask |= 1L << index;
+        UpstreamState state = pool.get(index);
+        long wait = state.reserveSendSlot(pool.routing().maxPacingWait().toNanos());
+        if (wait < 0) {
+            // Pacing queue beyond routing.maxPacingWait: another upstream, else 529 (bounded, never minutes).
+            LOG.debug("{} upstream {} paced beyond routing.maxPacingWait", exchange.requestId(), state.upstream().name());
+            if (!clientGone && pool.anyLeft(triedMask)) {
+                send(lastFailure);
+            } else {
+                fail(new IOException("every upstream's pacing queue is full"));
+            }
+            return;
+        }
         exchange.attempt();
-        exchange.upstream(pool.get(index).upstream().name());
+        exchange.upstream(state.upstream().name());
         UpstreamAttempt attempt = new UpstreamAttempt(this, index);
-        Request proxyRequest = servlet.newUpstreamRequest(request, exchange, pool.get(index).upstream());
+        Request proxyRequest = servlet.newUpstreamRequest(request, exchange, state.upstream());
         currentRequest = proxyRequest;
-        long wait = pool.get(index).reserveSendSlot();
         if (wait > 0) {
             // Pacing: keep at least minInterval between two requests to this upstream, without blocking a thread.
             servlet.scheduler().schedule(() -> dispatch(proxyRequest, attempt), wait, TimeUnit.NANOSECONDS);
@@ -100,33 +123,95 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
         if (clientGone) {
             return; // left while paced: nothing is sent on its behalf
         }
+        attempt.sentNanos = pool.nanoTime();
+        attempt.begun = true;
+        pool.begin(attempt.upstreamIndex);
+        long firstByte = firstByteTimeoutMillis();
+        if (firstByte > 0) {
+            // A hung upstream is abandoned in time to try the next one; the headers arriving first disarm it.
+            servlet.scheduler().schedule(() -> {
+                if (!attempt.headersReceived) {
+                    proxyRequest.abort(new FirstByteTimeoutException(firstByte));
+                }
+            }, firstByte, TimeUnit.MILLISECONDS);
+        }
         proxyRequest.send(attempt);
         if (clientGone) {
             proxyRequest.abort(new IOException("client went away"));
         }
     }
 
-    private boolean canRetry() {
-        return !clientGone && writer == null && exchange.attempts() < servlet.runtime().config().failover().maxAttempts()
-                && pool.next(triedMask) >= 0;
+    /**
+     * {@code failover.firstByteTimeout}, except for a non-streamed {@code POST /v1/messages}: its headers come
+     * only after the whole answer was generated, which may rightly take minutes.
+     */
+    private long firstByteTimeoutMillis() {
+        long ms = servlet.runtime().config().failover().firstByteTimeout().toMillis();
+        if (ms <= 0 || exchange.api().endpoint() == Endpoint.MESSAGES && !exchange.facts().stream()) {
+            return 0;
+        }
+        return ms;
     }
 
-    /** Retryable statuses are discarded when another upstream can still answer. */
-    boolean shouldRetryStatus(UpstreamAttempt attempt, int status) {
-        if (status != 529 && status != 503 && status != 502 && status != 500 && status != 429) {
-            return false;
+    private String stickyKey() {
+        if (!stickyKeyRead) {
+            stickyKeyRead = true;
+            if (pool.routing().sticky()) {
+                stickyKey = StickyKey.extract(request.getHeader(StickyKey.SESSION_HEADER), exchange.body(),
+                        exchange.bodyLength());
+            }
         }
-        pool.get(attempt.upstreamIndex).recordFailure("status " + status);
-        return canRetry();
+        return stickyKey;
+    }
+
+    private boolean pastRetryDeadline() {
+        long deadline = servlet.runtime().config().failover().deadline().toNanos();
+        return deadline > 0 && System.nanoTime() - exchange.startNanos() > deadline;
+    }
+
+    private boolean canRetry() {
+        return !clientGone && writer == null && exchange.attempts() < servlet.runtime().config().failover().maxAttempts()
+                && pool.anyLeft(triedMask) && !pastRetryDeadline();
+    }
+
+    /** Retryable outcomes (UpstreamOutcome) are discarded when another upstream can still answer. */
+    boolean shouldRetryStatus(UpstreamAttempt attempt, int status) {
+        return report(attempt, status, null).retryable() && canRetry();
+    }
+
+    /** As {@link #shouldRetryStatus}, with the response's headers for the upstream's quota. */
+    boolean shouldRetry(UpstreamAttempt attempt, Response upstream) {
+        return report(attempt, upstream.getStatus(), upstream.getHeaders()).retryable() && canRetry();
+    }
+
+    /** Tells the pool how the attempt went, once per attempt, from the one classification. */
+    private UpstreamOutcome report(UpstreamAttempt attempt, int status, HttpFields headers) {
+        UpstreamOutcome outcome = UpstreamOutcome.classify(status);
+        if (attempt.reported) {
+            return outcome;
+        }
+        attempt.reported = true;
+        int index = attempt.upstreamIndex;
+        if (outcome == UpstreamOutcome.SUCCESS) {
+            pool.onSuccess(index, pool.nanoTime() - attempt.sentNanos);
+        } else {
+            pool.onFailure(index, outcome, outcome.reason(status));
+        }
+        // Only the mirror's own key has a quota the mirror can route around; in passthrough it is the client's.
+        if (servlet.tenantsMode()) {
+            long until = headers == null ? 0
+                    : QuotaHeaders.pauseUntil(headers::get, status, pool.nanoTime(), pool.wall().instant());
+            if (until != 0 || outcome == UpstreamOutcome.QUOTA) {
+                pool.onQuota(index, until);
+            }
+        }
+        return outcome;
     }
 
     void onUpstreamHeaders(UpstreamAttempt attempt, Response upstream) {
         int status = upstream.getStatus();
-        if (status < 500 && status != 429) {
-            pool.get(attempt.upstreamIndex).recordSuccess();
-        } else if (status != 529 && status != 503 && status != 502 && status != 500) {
-            pool.get(attempt.upstreamIndex).recordFailure("status " + status);
-        }
+        // Health was reported once in shouldRetry (UpstreamAttempt.onHeaders); a second report would count twice.
+        report(attempt, status, upstream.getHeaders());
         if (servlet.tenantsMode() && (status == 401 || status == 403)) {
             // The upstream refused the mirror's own credential: the client must not read the upstream's text.
             replaced = true;
@@ -143,6 +228,7 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
             dropContentLength = true;
             transformer.begin(status, contentType);
         }
+        watch.cancel(); // the answer starts: writes notice a departure from here on
         response.setStatus(status);
         servlet.copyResponseHeaders(response, upstream, dropContentLength);
         if (closeConnection) {
@@ -278,7 +364,7 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
 
     void watch(ClientDisconnects.Watch w) {
         watch = w;
-        if (finished.get()) {
+        if (finished.get() || response.isCommitted()) {
             w.cancel();
         }
     }
@@ -309,6 +395,10 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
 
     void onUpstreamComplete(UpstreamAttempt attempt, Result result) {
         Throwable failure = result.isFailed() ? result.getFailure() : null;
+        if (attempt.begun) {
+            attempt.begun = false;
+            pool.end(attempt.upstreamIndex);
+        }
         if (attempt.discarded) {
             send(failure);
             return;
@@ -327,10 +417,10 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
             return;
         }
         if (failure != null) {
-            boolean timeout = isTimeout(failure);
             if (!attempt.headersReceived) {
-                pool.get(attempt.upstreamIndex).recordFailure(timeout ? "timeout" : failure.getClass().getSimpleName());
-                if (!timeout && canRetry()) {
+                UpstreamOutcome outcome = UpstreamOutcome.classify(failure);
+                pool.onFailure(attempt.upstreamIndex, outcome, outcome.reason(0));
+                if (outcome.retryable() && canRetry()) {
                     send(failure);
                     return;
                 }
@@ -404,6 +494,7 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
     }
 
     private void writeError(int status, String type, String message, long retryAfter) {
+        watch.cancel();
         try {
             ErrorResponses.write(response, exchange, status, type, message, retryAfter);
         } catch (IOException | RuntimeException e) {

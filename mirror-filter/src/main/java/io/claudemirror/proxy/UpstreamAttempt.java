@@ -16,6 +16,10 @@ final class UpstreamAttempt implements Response.Listener {
     final int upstreamIndex;
     volatile boolean headersReceived;
     volatile boolean discarded;
+    // Routing (issue 10): when it was sent (pool clock), whether its outcome was reported, whether it counts in flight.
+    volatile long sentNanos;
+    volatile boolean reported;
+    volatile boolean begun;
 
     UpstreamAttempt(ProxyExchange exchange, int upstreamIndex) {
         this.exchange = exchange;
@@ -25,7 +29,7 @@ final class UpstreamAttempt implements Response.Listener {
     @Override
     public void onHeaders(Response response) {
         headersReceived = true;
-        if (exchange.shouldRetryStatus(this, response.getStatus())) {
+        if (exchange.shouldRetry(this, response)) {
             discarded = true;
             response.abort(RETRY);
             return;

@@ -1,27 +1,51 @@
 package io.claudemirror.routing;
 
+import io.claudemirror.config.MirrorConfig.Routing;
 import io.claudemirror.config.MirrorConfig.Upstream;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
-/** Live state of one upstream: its last success and failure, for routing and the health servlet. */
+/**
+ * Live state of one upstream: its circuit breaker, latency average, requests in flight, quota pause and pacing
+ * slot, plus the counters the health view and the metrics show. Times are read from the pool's injected clocks.
+ */
 public final class UpstreamState {
-    /** Consecutive failures after which the upstream counts as unhealthy until it succeeds again or cools down. */
-    static final int FAILURE_THRESHOLD = 3;
-    static final long COOL_DOWN_MILLIS = 10_000;
-
     private final Upstream upstream;
+    private final int index;
+    private final LongSupplier nanos;
+    private final Clock wall;
+    private final CircuitBreaker breaker;
+    private final PeakEwma latency;
+    private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong lastSuccessMillis = new AtomicLong();
     private final AtomicLong lastFailureMillis = new AtomicLong();
-    private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong quotaHits = new AtomicLong();
+    private final AtomicLong pacingRefusals = new AtomicLong();
     private volatile String lastFailure;
+    private volatile boolean paused;
+    private volatile long pausedUntilNanos;
+    private volatile long pausedUntilMillis;
     private final long minIntervalNanos;
     private final AtomicLong nextSlotNanos = new AtomicLong(Long.MIN_VALUE);
 
+    /** With default routing settings and the system clocks. */
     UpstreamState(Upstream upstream) {
+        this(upstream, 0, Routing.DEFAULTS, System::nanoTime, Clock.systemUTC());
+    }
+
+    UpstreamState(Upstream upstream, int index, Routing routing, LongSupplier nanos, Clock wall) {
         this.upstream = upstream;
+        this.index = index;
+        this.nanos = nanos;
+        this.wall = wall;
+        this.breaker = new CircuitBreaker(routing.consecutiveFailures(), routing.errorRatePercent(),
+                routing.minRequests(), routing.window().toNanos(), routing.cooldown().toNanos(),
+                routing.maxCooldown().toNanos(), nanos);
+        this.latency = new PeakEwma(routing.latencyDecay().toNanos());
         this.minIntervalNanos = upstream.minInterval().toNanos();
     }
 
@@ -30,13 +54,26 @@ public final class UpstreamState {
      * caller must wait before sending, in nanoseconds (0 when no pacing is configured or the slot is free).
      */
     public long reserveSendSlot() {
+        return reserveSendSlot(Long.MAX_VALUE);
+    }
+
+    /**
+     * Like {@link #reserveSendSlot()}, but reserves nothing and returns -1 when the wait would exceed
+     * {@code maxWaitNanos}: the queue toward a paced upstream stays bounded and the caller answers 529 (or tries
+     * another upstream) instead of holding the request for minutes.
+     */
+    public long reserveSendSlot(long maxWaitNanos) {
         if (minIntervalNanos <= 0) {
             return 0;
         }
-        long now = System.nanoTime();
+        long now = nanos.getAsLong();
         while (true) {
             long next = nextSlotNanos.get();
             long slot = next == Long.MIN_VALUE || next - now < 0 ? now : next;
+            if (slot - now > maxWaitNanos) {
+                pacingRefusals.incrementAndGet();
+                return -1;
+            }
             if (nextSlotNanos.compareAndSet(next, slot + minIntervalNanos)) {
                 return slot - now;
             }
@@ -47,27 +84,107 @@ public final class UpstreamState {
         return upstream;
     }
 
+    /** Position in the configured list (bit {@code index} of a tried mask). */
+    public int index() {
+        return index;
+    }
+
+    public String region() {
+        return upstream.region();
+    }
+
+    /** The upstream answered: counts as alive for the breaker. */
     public void recordSuccess() {
         requests.incrementAndGet();
-        consecutiveFailures.set(0);
-        lastSuccessMillis.set(System.currentTimeMillis());
+        breaker.onSuccess();
+        lastSuccessMillis.set(wall.millis());
     }
 
     /** {@code reason} is a short, credential-free description (exception class or status). */
     public void recordFailure(String reason) {
         requests.incrementAndGet();
         failures.incrementAndGet();
-        consecutiveFailures.incrementAndGet();
-        lastFailureMillis.set(System.currentTimeMillis());
+        breaker.onFailure();
+        lastFailureMillis.set(wall.millis());
         lastFailure = reason;
     }
 
-    /** Unhealthy after repeated failures, until a success or a cool-down lets one request probe it again. */
-    public boolean healthy() {
-        if (consecutiveFailures.get() < FAILURE_THRESHOLD) {
-            return true;
+    void recordLatency(long ttfbNanos) {
+        latency.observe(ttfbNanos, nanos.getAsLong());
+    }
+
+    /** Rests the upstream until {@code untilNanos} (never shortens a pause already in force). */
+    void pauseUntil(long untilNanos) {
+        quotaHits.incrementAndGet();
+        synchronized (this) {
+            long now = nanos.getAsLong();
+            if (!paused || untilNanos - pausedUntilNanos > 0) {
+                pausedUntilNanos = untilNanos;
+                pausedUntilMillis = wall.millis() + Math.max(0, (untilNanos - now) / 1_000_000);
+                paused = true;
+            }
         }
-        return System.currentTimeMillis() - lastFailureMillis.get() > COOL_DOWN_MILLIS;
+    }
+
+    /** Whether its own quota is spent (the upstream rests until {@link #pausedUntilMillis()}). */
+    public boolean paused() {
+        return paused && pausedUntilNanos - nanos.getAsLong() > 0;
+    }
+
+    /** Not open in the breaker (an open one whose cooldown has passed counts: its trial is due). */
+    public boolean healthy() {
+        return breaker.available();
+    }
+
+    /** Healthy and not resting on a spent quota. */
+    boolean usable() {
+        return !paused() && breaker.available();
+    }
+
+    /** When this upstream may be tried again (clock nanos), for the least-bad choice; {@code now} if already. */
+    long availableAt(long now) {
+        long at = now;
+        if (paused && pausedUntilNanos - at > 0) {
+            at = pausedUntilNanos;
+        }
+        if (breaker.state() == CircuitBreaker.State.OPEN && breaker.openUntil() - at > 0) {
+            at = breaker.openUntil();
+        }
+        return at;
+    }
+
+    double score(long now) {
+        return latency.score(now, inFlight.get());
+    }
+
+    CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    void begin() {
+        inFlight.incrementAndGet();
+    }
+
+    void end() {
+        inFlight.decrementAndGet();
+    }
+
+    public CircuitBreaker.State breakerState() {
+        return breaker.state();
+    }
+
+    /** Peak-EWMA of time to first byte, in milliseconds, decayed to now. */
+    public double latencyEwmaMillis() {
+        return latency.value(nanos.getAsLong()) / 1e6;
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Wall-clock end of the quota pause in epoch millis, or 0 when not paused. */
+    public long pausedUntilMillis() {
+        return paused() ? pausedUntilMillis : 0;
     }
 
     public long lastSuccessMillis() {
@@ -83,7 +200,7 @@ public final class UpstreamState {
     }
 
     public int consecutiveFailures() {
-        return consecutiveFailures.get();
+        return breaker.consecutiveFailures();
     }
 
     public long requests() {
@@ -92,5 +209,15 @@ public final class UpstreamState {
 
     public long failures() {
         return failures.get();
+    }
+
+    /** Responses that said its quota was spent (429, or a {@code -remaining: 0} header). */
+    public long quotaHits() {
+        return quotaHits.get();
+    }
+
+    /** Requests refused because their pacing slot lay beyond {@code routing.maxPacingWait}. */
+    public long pacingRefusals() {
+        return pacingRefusals.get();
     }
 }

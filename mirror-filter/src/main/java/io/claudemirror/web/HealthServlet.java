@@ -63,6 +63,16 @@ public class HealthServlet extends HttpServlet {
             sb.append(",\"consecutiveFailures\":").append(s.consecutiveFailures());
             sb.append(",\"lastSuccess\":").append(time(s.lastSuccessMillis()));
             sb.append(",\"lastFailure\":").append(time(s.lastFailureMillis()));
+            // Routing state (issue 10): region, breaker, latency, load and quota pause.
+            sb.append(",\"region\":");
+            Json.quote(sb, s.region());
+            sb.append(",\"breaker\":\"").append(s.breakerState().name().toLowerCase(java.util.Locale.ROOT)).append('"');
+            sb.append(",\"latencyEwmaMs\":").append(Math.round(s.latencyEwmaMillis() * 10) / 10.0);
+            sb.append(",\"inFlight\":").append(s.inFlight());
+            sb.append(",\"paused\":").append(s.paused());
+            sb.append(",\"pausedUntil\":").append(time(s.pausedUntilMillis()));
+            sb.append(",\"quotaHits\":").append(s.quotaHits());
+            sb.append(",\"pacingRefusals\":").append(s.pacingRefusals());
             sb.append(",\"lastFailureReason\":");
             if (s.lastFailure() == null) {
                 sb.append("null");
