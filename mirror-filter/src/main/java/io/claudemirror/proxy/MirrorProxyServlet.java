@@ -91,6 +91,9 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
                 secrets.add(u.apiKey());
             }
         }
+        for (MirrorConfig.Tenant t : config.tenants()) {
+            secrets.addAll(t.upstreamKeys().values()); // a tenant's own upstream key is masked in echoes too
+        }
         upstreamSecrets = List.copyOf(secrets);
         super.init(servletConfig);
     }
@@ -236,7 +239,9 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         Request proxyRequest = newProxyRequest(request, upstream.base() + pathAndQuery);
         copyRequestHeaders(request, proxyRequest);
         addProxyHeaders(request, proxyRequest);
-        String apiKey = upstream.apiKey();
+        // A tenant with its own credential for this upstream (its own Anthropic workspace) uses it instead.
+        String tenantKey = exchange.tenant() == null ? null : exchange.tenant().upstreamKey(upstream.name());
+        String apiKey = tenantKey != null ? tenantKey : upstream.apiKey();
         if (tenantsMode && apiKey != null && !apiKey.isEmpty()) {
             proxyRequest.headers(h -> h.put("x-api-key", apiKey));
         } else if (!tenantsMode) {
