@@ -26,6 +26,33 @@ final class FileReferences {
     }
 
     /**
+     * The file ids of a body sent with {@code contentEncoding}. A body that is JSON already (as sent, or decoded
+     * by the front door) is read as it is; else a gzip or deflate body is inflated, at most to {@code maxBytes}.
+     *
+     * @throws IOException when no JSON can be read from it (another encoding, corrupt, too large, not JSON)
+     */
+    static Set<String> in(byte[] body, int length, String contentEncoding, long maxBytes) throws IOException {
+        try {
+            return in(body, length);
+        } catch (IOException notJson) {
+            String e = contentEncoding == null ? "" : contentEncoding.trim().toLowerCase(java.util.Locale.ROOT);
+            if (!e.equals("gzip") && !e.equals("x-gzip") && !e.equals("deflate")) {
+                throw notJson;
+            }
+            java.io.InputStream raw = new java.io.ByteArrayInputStream(body, 0, length);
+            try (java.io.InputStream in = e.equals("deflate") ? new java.util.zip.InflaterInputStream(raw)
+                    : new java.util.zip.GZIPInputStream(raw)) {
+                // Bounded: a small compressed body must not become an unbounded buffer.
+                byte[] inflated = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+                if (inflated.length > maxBytes) {
+                    throw new IOException("request body exceeds the mirror's limit once decompressed");
+                }
+                return in(inflated, inflated.length);
+            }
+        }
+    }
+
+    /**
      * The distinct file ids in {@code body}, in order of appearance.
      *
      * @throws IOException when the body is not one valid JSON value

@@ -10,7 +10,6 @@ import io.claudemirror.exchange.ApiRequest;
 import io.claudemirror.exchange.Endpoint;
 import io.claudemirror.exchange.Exchange;
 import io.claudemirror.exchange.RequestBodies;
-import io.claudemirror.exchange.ResponseObserver;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -112,7 +111,7 @@ public class OwnershipFilter extends MirrorFilter {
                 return;
             }
             if ("DELETE".equals(api.method())) {
-                exchange.addObserver(new RemoveOnSuccess(index, kind, id));
+                exchange.transformer(new RemoveOnSuccess(index, kind, id));
             }
         }
         Endpoint endpoint = api.endpoint();
@@ -185,10 +184,12 @@ public class OwnershipFilter extends MirrorFilter {
         }
         Set<String> files;
         try {
-            files = FileReferences.in(exchange.body(), exchange.bodyLength());
+            files = FileReferences.in(exchange.body(), exchange.bodyLength(), request.getHeader("Content-Encoding"),
+                    config.maxRequestBytes());
         } catch (IOException e) {
+            // Fail closed: a body the mirror cannot read could refer to any file.
             ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST,
-                    "request body is not valid JSON", 0);
+                    "request body is not valid JSON (or is compressed in a way the mirror cannot read)", 0);
             return false;
         }
         for (String file : files) {
@@ -238,29 +239,33 @@ public class OwnershipFilter extends MirrorFilter {
         ErrorResponses.write(response, exchange, 404, ErrorResponses.NOT_FOUND, message, 0);
     }
 
-    /** Drops the record once the upstream confirmed the delete. */
-    private static final class RemoveOnSuccess implements ResponseObserver {
+    /**
+     * Drops the record once the upstream confirmed the delete, before the confirmation reaches the client (the
+     * answer is held until then), so a client that saw it deleted never finds the record still there.
+     */
+    private static final class RemoveOnSuccess extends HeldBody {
         private final OwnershipIndex index;
         private final String kind;
         private final String id;
-        private volatile boolean ok;
 
         RemoveOnSuccess(OwnershipIndex index, String kind, String id) {
+            super(64 * 1024);
             this.index = index;
             this.kind = kind;
             this.id = id;
         }
 
         @Override
-        public void onHeaders(Exchange exchange, int status, String contentType) {
-            ok = status >= 200 && status < 300;
+        byte[] rewrite(byte[] body, int length) {
+            index.remove(kind, id);
+            return java.util.Arrays.copyOf(body, length);
         }
 
         @Override
-        public void onEnd(Exchange exchange, Throwable failure) {
-            if (ok && failure == null) {
-                index.remove(kind, id);
-            }
+        byte[] overflow() {
+            // Not a delete confirmation the mirror knows: keep the record (only the owner can use it anyway).
+            return ("{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"the mirror could not "
+                    + "read the upstream's answer\"}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 }

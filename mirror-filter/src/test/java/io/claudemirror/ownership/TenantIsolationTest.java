@@ -151,6 +151,15 @@ class TenantIsolationTest {
                 + messageReferencing(f) + "}]}"));
         // the same id, spelled with a JSON escape
         assertNotFound(send("POST", "/v1/messages", KEY_B, messageReferencing(f).replace("file_id", "file\\u005fid")));
+        // the same reference in a gzip-compressed body
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(zipped)) {
+            z.write(messageReferencing(f).getBytes(StandardCharsets.UTF_8));
+        }
+        assertNotFound(Http.send(HttpRequest.newBuilder(URI.create(mirror.baseUrl() + "/v1/messages"))
+                .header("x-api-key", KEY_B).header("anthropic-version", "2023-06-01")
+                .header("content-type", "application/json").header("content-encoding", "gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(zipped.toByteArray()))));
         // cursors naming A's ids
         assertNotFound(send("GET", "/v1/files?after_id=" + f, KEY_B, null));
         assertNotFound(send("GET", "/v1/messages/batches?before_id=" + b, KEY_B, null));
