@@ -53,8 +53,8 @@ abstract class HeldBody implements ResponseTransformer {
 
     @Override
     public ByteBuffer finish() {
-        if (!active) {
-            return ByteBuffer.allocate(0);
+        if (!active || len == 0 && !overflowed) {
+            return ByteBuffer.allocate(0); // nothing held (a HEAD answer): nothing to rewrite or reveal
         }
         return ByteBuffer.wrap(overflowed ? overflow() : rewrite(buf, len));
     }

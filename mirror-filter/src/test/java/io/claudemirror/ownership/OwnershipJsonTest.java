@@ -110,6 +110,13 @@ class OwnershipJsonTest {
     }
 
     @Test
+    void anAnswerWithoutABodyStaysWithoutOne() {
+        ListPageFilter f = new ListPageFilter(index, ApiRequest.FILE, "a", "req_test");
+        f.begin(200, "application/json");
+        assertThat(f.finish().remaining()).isZero();
+    }
+
+    @Test
     void theCreatedIdIsTheTopLevelOne() {
         byte[] b = "{\"request_counts\":{\"id\":\"x\"},\"id\":\"msgbatch_1\"}".getBytes(StandardCharsets.UTF_8);
         assertThat(CreationRecorder.topLevelId(b, b.length)).isEqualTo("msgbatch_1");
