@@ -27,7 +27,7 @@ import java.util.EnumSet;
  *     .tenant("team-a", "sha256:…")
  *     .build());
  * }</pre>
- * Registers, on {@code {mountPath}/v1/*} and in this order, the audit, metrics, auth, rate-limit, PII and QoS
+ * Registers, on {@code {mountPath}/v1/*} and in this order, the audit, metrics, auth, ownership, rate-limit, PII and QoS
  * filters and the proxy servlet (all async-supported); {@code {mountPath}/api/hello} for Claude Code's probe;
  * {@code {mountPath}/health}; and {@code {mountPath}/metrics} when the optional Prometheus dependency is present.
  * Call it before the context starts (a {@code ServletContainerInitializer}, a
@@ -36,6 +36,7 @@ import java.util.EnumSet;
 public final class ClaudeMirror {
     /** Names the components are registered under, so a host can find or reorder them. */
     public static final String AUTH_FILTER = "claude-mirror-auth";
+    public static final String OWNERSHIP_FILTER = "claude-mirror-ownership";
     public static final String RATE_LIMIT_FILTER = "claude-mirror-rate-limit";
     public static final String PII_FILTER = "claude-mirror-pii";
     public static final String QOS_FILTER = "claude-mirror-qos";
@@ -77,6 +78,8 @@ public final class ClaudeMirror {
         filter(context, AUDIT_FILTER, new AuditFilter(runtime), api);
         filter(context, METRICS_FILTER, new MetricsFilter(runtime, registry), api);
         filter(context, AUTH_FILTER, new AuthFilter(runtime), api);
+        // Right after auth: another tenant's file or batch id is refused before it costs a limit or a scan.
+        filter(context, OWNERSHIP_FILTER, new io.claudemirror.ownership.OwnershipFilter(runtime), api);
         filter(context, RATE_LIMIT_FILTER, new io.claudemirror.ratelimit.RateLimitFilter(runtime), api);
         filter(context, PII_FILTER, new io.claudemirror.pii.PiiFilter(runtime), api);
         // Last before the proxy: whatever an earlier filter answered (a cache hit) never queues.

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Fields: {@code ts} (request arrival, ISO-8601 UTC with milliseconds), {@code requestId} (the id the client
  * saw: the upstream's when proxied, else the mirror's), {@code mirrorRequestId} (the mirror's own, used in its
- * logs), {@code tenant}, {@code method}, {@code path} (no query string), {@code model}, {@code stream},
+ * logs), {@code tenant}, {@code method}, {@code path} (no query string), {@code resourceId} (the file or batch id a
+ * files or batches call named or created, else null), {@code model}, {@code stream},
  * {@code status}, {@code errorType}, {@code latencyMs}, {@code ttfbMs}, {@code upstream}, {@code attempts},
  * {@code cache} ({@code HIT|MISS|BYPASS}, {@code NONE} when no cache decision was made), {@code inputTokens},
  * {@code outputTokens}, {@code requestBytes}, {@code piiFindings} (counts by type), {@code clientAborted},
@@ -30,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 public final class AuditRecord {
     static final int MAX_PATH = 1024;
     static final int MAX_MODEL = 128;
+    static final int MAX_RESOURCE_ID = 128;
     static final int MAX_USER_AGENT = 256;
 
     private static final DateTimeFormatter TS =
@@ -85,6 +87,7 @@ public final class AuditRecord {
         field(sb, "tenant", tenant == null ? null : tenant.id());
         field(sb, "method", req.method());
         field(sb, "path", truncate(req.path(), MAX_PATH));
+        field(sb, "resourceId", truncate(ex.resourceId(), MAX_RESOURCE_ID));
         // Facts are read from the body only when the mirror read it; a request rejected before (401) has none.
         RequestFacts facts = ex.hasBody() ? ex.facts() : null;
         field(sb, "model", facts == null ? null : truncate(ex.modelForRecords(), MAX_MODEL));

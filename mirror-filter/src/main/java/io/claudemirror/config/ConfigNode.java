@@ -133,6 +133,27 @@ final class ConfigNode {
         return out;
     }
 
+    /** A mapping of names to single values ({@code tenants[].upstreamKeys}); empty when absent. */
+    Map<String, String> stringMap(String name) {
+        Object v = raw(name);
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (v == null) {
+            return out;
+        }
+        if (!(v instanceof Map<?, ?> m)) {
+            throw new ConfigException(key(name), "expected a mapping of names to values");
+        }
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            String k = key(name) + "." + e.getKey();
+            Object item = e.getValue();
+            if (item == null || item instanceof Map || item instanceof List) {
+                throw new ConfigException(k, "expected a single value");
+            }
+            out.put(String.valueOf(e.getKey()), Values.substitute(k, String.valueOf(item), env));
+        }
+        return out;
+    }
+
     ConfigNode child(String name) {
         Object v = raw(name);
         if (v != null && !(v instanceof Map)) {

@@ -15,6 +15,7 @@ import io.claudemirror.config.MirrorConfig.Qos;
 import io.claudemirror.config.MirrorConfig.RateLimit;
 import io.claudemirror.config.MirrorConfig.Redis;
 import io.claudemirror.config.MirrorConfig.Routing;
+import io.claudemirror.config.MirrorConfig.State;
 import io.claudemirror.config.MirrorConfig.Tenant;
 import io.claudemirror.config.MirrorConfig.Timeouts;
 import io.claudemirror.config.MirrorConfig.Upstream;
@@ -89,7 +90,7 @@ public final class ConfigReader {
         Set<String> ids = new HashSet<>();
         Set<String> keys = new HashSet<>();
         for (ConfigNode tn : root.children("tenants")) {
-            Tenant tenant = tenant(tn);
+            Tenant tenant = tenant(tn, names);
             if (!ids.add(tenant.id())) {
                 throw new ConfigException(tn.key("id"), "duplicate tenant id '" + tenant.id() + "'");
             }
@@ -161,9 +162,16 @@ public final class ConfigReader {
 
         String publicBaseUrl = publicBaseUrl(root);
 
+        ConfigNode st = root.child("state");
+        String stateDir = st.string("dir", MirrorConfig.DEFAULT_STATE_DIR).trim();
+        if (stateDir.isEmpty()) {
+            throw new ConfigException("state.dir", "must name a directory (default " + MirrorConfig.DEFAULT_STATE_DIR + ")");
+        }
+        st.finish();
+
         root.finish();
         return new MirrorConfig(mountPath, upstreams, timeouts, maxRequestBytes, new Auth(mode), tenants, rateLimit,
-                qos, failover, proxy, cache, pii, audit, redis, admin, publicBaseUrl, routing);
+                qos, failover, proxy, cache, pii, audit, redis, admin, publicBaseUrl, routing, new State(stateDir));
     }
 
     private static String publicBaseUrl(ConfigNode root) {
@@ -277,7 +285,7 @@ public final class ConfigReader {
         return new Upstream(name, url, apiKey, weight, backup, minInterval, region);
     }
 
-    private static Tenant tenant(ConfigNode tn) {
+    private static Tenant tenant(ConfigNode tn, Set<String> upstreamNames) {
         String id = tn.required("id");
         List<String> keys = tn.strings("keys");
         for (int i = 0; i < keys.size(); i++) {
@@ -295,7 +303,17 @@ public final class ConfigReader {
         int priority = (int) tn.number("priority", 1, Integer.MIN_VALUE);
         String piiText = tn.string("pii", null);
         PiiMode pii = piiText == null ? null : PiiMode.parse(tn.key("pii"), piiText);
+        Map<String, String> upstreamKeys = tn.stringMap("upstreamKeys");
+        for (Map.Entry<String, String> e : upstreamKeys.entrySet()) {
+            String key = tn.key("upstreamKeys") + "." + e.getKey();
+            if (!upstreamNames.contains(e.getKey())) {
+                throw new ConfigException(key, "names no upstream; upstreams are " + new java.util.TreeSet<>(upstreamNames));
+            }
+            if (e.getValue().isBlank()) {
+                throw new ConfigException(key, "is empty (an unset ${ENV} variable?)");
+            }
+        }
         tn.finish();
-        return new Tenant(id, keys, limits, models, priority, pii);
+        return new Tenant(id, keys, limits, models, priority, pii, upstreamKeys);
     }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -29,12 +30,17 @@ public record MirrorConfig(
         Redis redis,
         Admin admin,
         String publicBaseUrl,
-        Routing routing) {
+        Routing routing,
+        State state) {
+
+    /** {@code state.dir} when none is given. */
+    public static final String DEFAULT_STATE_DIR = "./mirror-state";
 
     public MirrorConfig {
         upstreams = List.copyOf(upstreams);
         tenants = List.copyOf(tenants);
         routing = routing == null ? Routing.DEFAULTS : routing;
+        state = state == null ? new State(DEFAULT_STATE_DIR) : state;
     }
 
     /** One upstream Anthropic endpoint (api.anthropic.com or a regional relay). */
@@ -91,16 +97,51 @@ public record MirrorConfig(
     public record Auth(AuthMode mode) {
     }
 
-    /** A tenant: who may use the mirror with which keys, under which limits. */
-    public record Tenant(String id, List<String> keys, Limits limits, List<String> models, int priority, PiiMode pii) {
+    /**
+     * A tenant: who may use the mirror with which keys, under which limits. {@code upstreamKeys} maps an upstream
+     * name to the tenant's own credential for it (an Anthropic workspace key), sent instead of that upstream's
+     * shared {@code apiKey}.
+     */
+    public record Tenant(String id, List<String> keys, Limits limits, List<String> models, int priority, PiiMode pii,
+                         Map<String, String> upstreamKeys) {
         public Tenant {
             keys = List.copyOf(keys);
             models = List.copyOf(models);
+            upstreamKeys = upstreamKeys == null ? Map.of() : Map.copyOf(upstreamKeys);
+        }
+
+        /** A tenant without credentials of its own (every upstream's shared key is used). */
+        public Tenant(String id, List<String> keys, Limits limits, List<String> models, int priority, PiiMode pii) {
+            this(id, keys, limits, models, priority, pii, Map.of());
+        }
+
+        /** The tenant's own credential for the upstream named {@code upstreamName}, or null to use the shared one. */
+        public String upstreamKey(String upstreamName) {
+            return upstreamKeys.get(upstreamName);
+        }
+
+        /**
+         * True when the tenant brings its own credential for every one of {@code upstreams}: whatever upstream a
+         * request is routed to, it lands in the tenant's own Anthropic workspace, which isolates it.
+         */
+        public boolean upstreamScoped(List<Upstream> upstreams) {
+            if (upstreamKeys.isEmpty() || upstreams.isEmpty()) {
+                return false;
+            }
+            for (Upstream u : upstreams) {
+                if (!upstreamKeys.containsKey(u.name())) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override
         public String toString() {
-            return "Tenant[" + id + ", " + keys.size() + " key(s)]";
+            // Never print a credential: neither the mirror keys nor the upstream keys.
+            return "Tenant[" + id + ", " + keys.size() + " key(s)"
+                    + (upstreamKeys.isEmpty() ? "" : ", own keys for " + new java.util.TreeSet<>(upstreamKeys.keySet()))
+                    + "]";
         }
     }
 
@@ -186,6 +227,10 @@ public record MirrorConfig(
     public record Audit(String dir, Duration retention) {
     }
 
+    /** Where the mirror keeps durable state of its own (the file and batch ownership index). */
+    public record State(String dir) {
+    }
+
     public record Redis(String uri) {
         public boolean enabled() {
             return uri != null && !uri.isEmpty();
@@ -215,7 +260,7 @@ public record MirrorConfig(
                 + " qos.maxInFlight=" + qos.maxInFlight() + " pii=" + pii.mode().name().toLowerCase(Locale.ROOT)
                 + " cache=" + cache.enabled() + " redis=" + redis.enabled() + " admin(keys=" + admin.keys().size()
                 + ", trustLoopback=" + admin.trustLoopback() + ")"
-                + (publicBaseUrl.isEmpty() ? "" : " publicBaseUrl=" + publicBaseUrl);
+                + (publicBaseUrl.isEmpty() ? "" : " publicBaseUrl=" + publicBaseUrl) + " state.dir=" + state.dir();
     }
 
     public static MirrorConfigBuilder builder() {

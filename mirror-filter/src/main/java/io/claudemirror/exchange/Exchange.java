@@ -49,6 +49,7 @@ public final class Exchange {
     private Refusal refusal;
     private volatile boolean modelWithheld;
     private RequestFacts facts;
+    private volatile String resourceId;
     private volatile String upstream;
     private volatile String upstreamRequestId;
     private volatile int attempts;
@@ -333,6 +334,23 @@ public final class Exchange {
             facts = body == null ? RequestFacts.EMPTY : RequestFacts.parse(body, bodyLength);
         }
         return facts;
+    }
+
+    /**
+     * The file or batch id this request is about: the one its path names, or the one the upstream created (an
+     * upload, a batch creation) once known; null for other requests. For the audit record.
+     */
+    public String resourceId() {
+        String id = resourceId;
+        if (id != null) {
+            return id;
+        }
+        ApiRequest a = api;
+        return a == null ? null : a.resourceId();
+    }
+
+    public void resourceId(String id) {
+        resourceId = id;
     }
 
     // ---- response side ----

@@ -85,6 +85,9 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
                 secrets.add(u.apiKey());
             }
         }
+        for (MirrorConfig.Tenant t : config.tenants()) {
+            secrets.addAll(t.upstreamKeys().values()); // a tenant's own upstream key is masked in echoes too
+        }
         upstreamSecrets = List.copyOf(secrets);
         super.init(servletConfig);
     }
@@ -233,7 +236,9 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         Request proxyRequest = getHttpClient().newRequest(upstream.base() + api.pathAndQuery()).method(api.method());
         copyRequestHeaders(request, proxyRequest);
         addProxyHeaders(request, proxyRequest);
-        String apiKey = upstream.apiKey();
+        // A tenant with its own credential for this upstream (its own Anthropic workspace) uses it instead.
+        String tenantKey = exchange.tenant() == null ? null : exchange.tenant().upstreamKey(upstream.name());
+        String apiKey = tenantKey != null ? tenantKey : upstream.apiKey();
         if (tenantsMode && apiKey != null && !apiKey.isEmpty()) {
             proxyRequest.headers(h -> h.put("x-api-key", apiKey));
         } else if (!tenantsMode) {

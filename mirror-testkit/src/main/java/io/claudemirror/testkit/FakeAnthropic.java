@@ -72,6 +72,7 @@ public final class FakeAnthropic implements AutoCloseable {
     final FileStore files = new FileStore();
 
     private volatile String apiKey;
+    private final java.util.Set<String> moreApiKeys = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile int textChunkSize = 6;
     private volatile Duration eventDelay = Duration.ZERO;
     private volatile Duration pingInterval;
@@ -143,6 +144,28 @@ public final class FakeAnthropic implements AutoCloseable {
     public FakeAnthropic requireApiKey(String key) {
         this.apiKey = key;
         return this;
+    }
+
+    /**
+     * Accepts {@code key} too, beside the one {@link #requireApiKey} set (a second workspace's key, as a mirror
+     * with per-tenant upstream keys sends). Has no effect while no key is required.
+     */
+    public FakeAnthropic alsoAcceptApiKey(String key) {
+        moreApiKeys.add(key);
+        return this;
+    }
+
+    /** True when the credential headers carry a key this fake accepts. */
+    boolean acceptsKey(String xApiKey, String authorization) {
+        String key = apiKey;
+        if (key == null) {
+            return true;
+        }
+        if (key.equals(xApiKey) || ("Bearer " + key).equals(authorization)) {
+            return true;
+        }
+        String bearer = authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7) : null;
+        return xApiKey != null && moreApiKeys.contains(xApiKey) || bearer != null && moreApiKeys.contains(bearer);
     }
 
     /** Characters per {@code text_delta} / {@code partial_json} piece (default 6, so values span events). */

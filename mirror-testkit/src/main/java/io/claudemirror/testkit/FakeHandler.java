@@ -147,14 +147,9 @@ final class FakeHandler extends Handler.Abstract {
             exchange.sendError(400, "invalid_request_error", "anthropic-version: header is required");
             return false;
         }
-        String key = fake.apiKey();
-        if (key != null) {
-            String apiKey = request.getHeaders().get("x-api-key");
-            String authorization = request.getHeaders().get("authorization");
-            if (!key.equals(apiKey) && !("Bearer " + key).equals(authorization)) {
-                exchange.sendError(401, "authentication_error", "invalid x-api-key");
-                return false;
-            }
+        if (!fake.acceptsKey(request.getHeaders().get("x-api-key"), request.getHeaders().get("authorization"))) {
+            exchange.sendError(401, "authentication_error", "invalid x-api-key");
+            return false;
         }
         return true;
     }
