@@ -42,6 +42,7 @@ final class Flight {
     private final List<Subscriber> subscribers = new ArrayList<>(2);
     private CachedResponse result;
     private boolean overflowed;
+    private final java.util.concurrent.atomic.AtomicInteger followers = new java.util.concurrent.atomic.AtomicInteger();
 
     Flight(String key, long maxBytes) {
         this.key = key;
@@ -149,6 +150,15 @@ final class Flight {
             subscribers.add(s);
         }
         return state;
+    }
+
+    void followed() {
+        followers.incrementAndGet();
+    }
+
+    /** How many requests joined this flight as followers. */
+    int followers() {
+        return followers.get();
     }
 
     synchronized CachedResponse result() {

@@ -19,6 +19,7 @@ final class Flights {
         while (true) {
             Flight existing = byKey.get(key);
             if (existing != null) {
+                existing.followed();
                 return new Joined(existing, false);
             }
             Flight created = new Flight(key, maxEntryBytes);
@@ -35,5 +36,10 @@ final class Flights {
 
     int size() {
         return byKey.size();
+    }
+
+    /** The flight in progress for {@code key}, or null (for tests and diagnostics). */
+    Flight get(String key) {
+        return byKey.get(key);
     }
 }
