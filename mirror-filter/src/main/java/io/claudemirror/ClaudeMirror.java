@@ -27,8 +27,8 @@ import java.util.EnumSet;
  *     .tenant("team-a", "sha256:…")
  *     .build());
  * }</pre>
- * Registers, on {@code {mountPath}/v1/*} and in this order, the audit, metrics, auth, ownership, rate-limit, PII and QoS
- * filters and the proxy servlet (all async-supported); {@code {mountPath}/api/hello} for Claude Code's probe;
+ * Registers, on {@code {mountPath}/v1/*} and in this order, the audit, metrics, auth, ownership, rate-limit, PII,
+ * cache and QoS filters and the proxy servlet (all async-supported); {@code {mountPath}/api/hello} for Claude Code's probe;
  * {@code {mountPath}/health}; and {@code {mountPath}/metrics} when the optional Prometheus dependency is present.
  * Call it before the context starts (a {@code ServletContainerInitializer}, a
  * {@code ServletContextListener} declared in web.xml, or Spring's {@code ServletContextInitializer}).
@@ -40,6 +40,7 @@ public final class ClaudeMirror {
     public static final String RATE_LIMIT_FILTER = "claude-mirror-rate-limit";
     public static final String PII_FILTER = "claude-mirror-pii";
     public static final String QOS_FILTER = "claude-mirror-qos";
+    public static final String CACHE_FILTER = "claude-mirror-cache";
     public static final String PROXY_SERVLET = "claude-mirror-proxy";
     public static final String PROBE_SERVLET = "claude-mirror-probe";
     public static final String HEALTH_SERVLET = "claude-mirror-health";
@@ -82,6 +83,8 @@ public final class ClaudeMirror {
         filter(context, OWNERSHIP_FILTER, new io.claudemirror.ownership.OwnershipFilter(runtime), api);
         filter(context, RATE_LIMIT_FILTER, new io.claudemirror.ratelimit.RateLimitFilter(runtime), api);
         filter(context, PII_FILTER, new io.claudemirror.pii.PiiFilter(runtime), api);
+        // After PII: the key is the body the upstream would get, and a hit is restored with this request's vault.
+        filter(context, CACHE_FILTER, new io.claudemirror.cache.CacheFilter(runtime), api);
         // Last before the proxy: whatever an earlier filter answered (a cache hit) never queues.
         filter(context, QOS_FILTER, new io.claudemirror.ratelimit.QosFilter(runtime), api);
 

@@ -140,8 +140,17 @@ public final class ConfigReader {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("cache.messages", "'" + msgs + "' is not off, deterministic or all");
         }
+        long maxEntryBytes = c.bytes("maxEntryBytes", Cache.DEFAULT_MAX_ENTRY_BYTES);
+        if (maxEntryBytes < 1024) {
+            throw new ConfigException("cache.maxEntryBytes", "must be at least 1KB");
+        }
+        long diskMaxBytes = c.bytes("diskMaxBytes", Cache.DEFAULT_DISK_MAX_BYTES);
+        if (diskMaxBytes < maxEntryBytes) {
+            throw new ConfigException("cache.diskMaxBytes", "must be at least cache.maxEntryBytes");
+        }
         Cache cache = new Cache(c.bool("enabled", false), (int) c.number("maxEntries", 1000, 1),
-                c.duration("ttl", Duration.ofHours(1)), cacheMessages, c.bool("shared", false), c.string("diskDir", ""));
+                c.duration("ttl", Duration.ofHours(1)), cacheMessages, c.bool("shared", false), c.string("diskDir", ""),
+                maxEntryBytes, diskMaxBytes);
         c.finish();
 
         ConfigNode au = root.child("audit");

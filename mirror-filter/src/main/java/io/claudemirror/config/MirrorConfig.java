@@ -205,8 +205,22 @@ public record MirrorConfig(
 
     public enum CacheMessages { OFF, DETERMINISTIC, ALL }
 
+    /**
+     * The response cache ({@code cache.*}).
+     *
+     * @param maxEntryBytes largest answer stored ({@code cache.maxEntryBytes}); larger ones pass uncached
+     * @param diskMaxBytes  size of the disk tier when {@code diskDir} is set ({@code cache.diskMaxBytes})
+     */
     public record Cache(boolean enabled, int maxEntries, Duration ttl, CacheMessages messages, boolean shared,
-                        String diskDir) {
+                        String diskDir, long maxEntryBytes, long diskMaxBytes) {
+        public static final long DEFAULT_MAX_ENTRY_BYTES = 4L << 20;
+        public static final long DEFAULT_DISK_MAX_BYTES = 512L << 20;
+
+        /** With the default entry cap and disk size. */
+        public Cache(boolean enabled, int maxEntries, Duration ttl, CacheMessages messages, boolean shared,
+                     String diskDir) {
+            this(enabled, maxEntries, ttl, messages, shared, diskDir, DEFAULT_MAX_ENTRY_BYTES, DEFAULT_DISK_MAX_BYTES);
+        }
     }
 
     public enum PiiMode {

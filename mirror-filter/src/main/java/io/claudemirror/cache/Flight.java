@@ -1,0 +1,171 @@
+package io.claudemirror.cache;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One upstream call that identical requests share (single flight). The leader's {@link FlightRecorder} feeds it
+ * the upstream's bytes; followers either wait for the end (to be served the whole answer) or, when the answer is
+ * a stream and they asked for one, subscribe: they get every chunk received so far and then the rest live.
+ *
+ * <p>All state changes and deliveries happen under this object's lock, so a subscriber sees the chunks in order
+ * and exactly once whichever thread it joined on. Subscribers must not block and must not call back into the
+ * flight (see {@link Subscriber}).
+ */
+final class Flight {
+    enum State {
+        /** The leader has not received an answer yet. */
+        PENDING,
+        /** A 200 is arriving. */
+        RECEIVING,
+        /** The answer is complete and stored in {@link #result}. */
+        DONE,
+        /** The leader failed, was not answered with a 200, or the answer grew over the entry cap. */
+        FAILED
+    }
+
+    /** A live follower of a stream. Called under the flight's lock: enqueue and return. */
+    interface Subscriber {
+        void chunk(byte[] bytes);
+
+        /** The stream ended; {@code complete} is false when it broke off. */
+        void end(boolean complete);
+    }
+
+    final String key;
+    private final long maxBytes;
+    private State state = State.PENDING;
+    private boolean sse;
+    private String contentType;
+    private final List<byte[]> chunks = new ArrayList<>();
+    private long size;
+    private final List<Subscriber> subscribers = new ArrayList<>(2);
+    private CachedResponse result;
+    private boolean overflowed;
+    private final java.util.concurrent.atomic.AtomicInteger followers = new java.util.concurrent.atomic.AtomicInteger();
+
+    Flight(String key, long maxBytes) {
+        this.key = key;
+        this.maxBytes = maxBytes;
+    }
+
+    synchronized void receiving(String contentType, boolean sse) {
+        if (state == State.PENDING) {
+            state = State.RECEIVING;
+            this.contentType = contentType;
+            this.sse = sse;
+        }
+    }
+
+    /** One chunk of the answer; {@code bytes} is owned by the flight from now on. False once over the cap. */
+    synchronized boolean chunk(byte[] bytes) {
+        if (state == State.RECEIVING || overflowed) {
+            for (int i = 0; i < subscribers.size(); i++) {
+                subscribers.get(i).chunk(bytes);
+            }
+        }
+        if (state != State.RECEIVING) {
+            return false;
+        }
+        size += bytes.length;
+        if (size > maxBytes) {
+            // Too large to keep: live subscribers still get the rest, nobody else may join or wait for it.
+            overflowed = true;
+            chunks.clear();
+            size = 0;
+            state = State.FAILED;
+            notifyAll();
+            return false;
+        }
+        chunks.add(bytes);
+        return true;
+    }
+
+    /** Ends the live subscribers of a flight that grew over the cap, when its stream ended. */
+    synchronized void endOverflowed(boolean complete) {
+        endSubscribers(complete);
+    }
+
+    /** Every byte recorded so far, in one array. */
+    synchronized byte[] recorded() {
+        byte[] all = new byte[(int) size];
+        int at = 0;
+        for (byte[] c : chunks) {
+            System.arraycopy(c, 0, all, at, c.length);
+            at += c.length;
+        }
+        return all;
+    }
+
+    synchronized void succeed(CachedResponse entry) {
+        result = entry;
+        state = State.DONE;
+        endSubscribers(true);
+        notifyAll();
+    }
+
+    /** Ends the flight as failed unless it already ended; live subscribers get a broken stream. */
+    synchronized void fail() {
+        if (state == State.DONE) {
+            return;
+        }
+        state = State.FAILED;
+        endSubscribers(false);
+        notifyAll();
+    }
+
+    private void endSubscribers(boolean complete) {
+        for (int i = 0; i < subscribers.size(); i++) {
+            subscribers.get(i).end(complete);
+        }
+        subscribers.clear();
+    }
+
+    /**
+     * Waits until the flight is over, or, when {@code live}, until a stream is arriving that a subscriber can
+     * follow. Returns the state then; {@code PENDING} or {@code RECEIVING} after the deadline passed.
+     */
+    synchronized State await(boolean live, long deadlineNanos) throws InterruptedException {
+        while (state == State.PENDING || (state == State.RECEIVING && !(live && sse))) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            long ms = Math.max(1, left / 1_000_000);
+            wait(ms);
+        }
+        return state;
+    }
+
+    /**
+     * Subscribes to a stream being received: {@code s} first gets every chunk so far, then each new one.
+     * Returns the state: {@code RECEIVING} when subscribed, else the flight ended meanwhile ({@code DONE}: use
+     * {@link #result}; {@code FAILED}: not subscribed).
+     */
+    synchronized State subscribe(Subscriber s) {
+        if (state == State.RECEIVING) {
+            for (byte[] c : chunks) {
+                s.chunk(c);
+            }
+            subscribers.add(s);
+        }
+        return state;
+    }
+
+    void followed() {
+        followers.incrementAndGet();
+    }
+
+    /** How many requests joined this flight as followers. */
+    int followers() {
+        return followers.get();
+    }
+
+    synchronized CachedResponse result() {
+        return result;
+    }
+
+    synchronized String contentType() {
+        return contentType;
+    }
+}
