@@ -69,6 +69,22 @@ public final class ClaudeMirror {
      */
     public static MirrorRuntime install(ServletContext context, MirrorConfig config, MetricRegistry registry) {
         MirrorRuntime runtime = new MirrorRuntime(config);
+        install(context, runtime, registry);
+        context.addListener(new ServletContextListener() {
+            @Override
+            public void contextDestroyed(ServletContextEvent sce) {
+                runtime.close();
+            }
+        });
+        return runtime;
+    }
+
+    /**
+     * Registers everything for a runtime the caller owns (a Spring bean, say): the caller closes it, this
+     * method does not hook it to the context's end.
+     */
+    public static void install(ServletContext context, MirrorRuntime runtime, MetricRegistry registry) {
+        MirrorConfig config = runtime.config();
         context.setAttribute(MirrorRuntime.ATTRIBUTE, runtime);
         String mount = config.mountPath();
         String api = mount + "/v1/*";
@@ -98,14 +114,6 @@ public final class ClaudeMirror {
             ServletRegistration.Dynamic metrics = context.addServlet(METRICS_SERVLET, new MetricsServlet(registry));
             metrics.addMapping(mount + "/metrics");
         }
-
-        context.addListener(new ServletContextListener() {
-            @Override
-            public void contextDestroyed(ServletContextEvent sce) {
-                runtime.close();
-            }
-        });
-        return runtime;
     }
 
     private static void filter(ServletContext context, String name, Filter filter, String mapping) {
