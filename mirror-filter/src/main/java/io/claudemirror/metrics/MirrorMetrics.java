@@ -103,6 +103,10 @@ public final class MirrorMetrics implements AutoCloseable {
             "Input tokens per tenant");
     static final MetricFamily TENANT_OUTPUT = MetricFamily.labelled("tenant.tokens.output", "tenant",
             "Output tokens per tenant");
+    static final MetricFamily MODEL_INPUT = MetricFamily.labelled("model.tokens.input", "model",
+            "Input tokens per model (as the client named it)");
+    static final MetricFamily MODEL_OUTPUT = MetricFamily.labelled("model.tokens.output", "model",
+            "Output tokens per model (as the client named it)");
 
     private final MetricRegistry registry;
     private final Map<String, Metric> owned = new ConcurrentHashMap<>();
@@ -128,6 +132,8 @@ public final class MirrorMetrics implements AutoCloseable {
     private final Map<String, Meter> tenantRequests = new ConcurrentHashMap<>();
     private final Map<String, Meter> tenantInput = new ConcurrentHashMap<>();
     private final Map<String, Meter> tenantOutput = new ConcurrentHashMap<>();
+    private final Map<String, Meter> modelInput = new ConcurrentHashMap<>();
+    private final Map<String, Meter> modelOutput = new ConcurrentHashMap<>();
     private final Map<String, Timer> upstreamLatency = new ConcurrentHashMap<>();
     private final Map<String, Timer> upstreamTtfb = new ConcurrentHashMap<>();
 
@@ -290,6 +296,15 @@ public final class MirrorMetrics implements AutoCloseable {
         // Tokens the upstream processed: a cache hit cost none, whatever usage its replay shows.
         long in = ex.usage().inputTokens();
         long out = ex.usage().outputTokens();
+        String model = (in > 0 || out > 0) && !hit && ex.hasBody() ? ex.facts().model() : null;
+        if (model != null) {
+            if (in > 0) {
+                member(modelInput, MODEL_INPUT, part(model), Meter::new).mark(in);
+            }
+            if (out > 0) {
+                member(modelOutput, MODEL_OUTPUT, part(model), Meter::new).mark(out);
+            }
+        }
         if (!hit && in > 0) {
             inputTokens.mark(in);
             if (perTenant != null) {

@@ -18,7 +18,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -139,6 +144,43 @@ class ExpositionFormatsTest {
                 "claude_mirror_requests");
     }
 
+    /**
+     * Every metric name docs/grafana-dashboard.json and docs/prometheus-alerts.yml use is a sample name of a real
+     * scrape, so a renamed metric cannot leave a dead panel or an alert that never fires; promtool accepts the rules.
+     */
+    @Test
+    void dashboardAndAlertRulesUseOnlyNamesTheExpositionHas() throws Exception {
+        startWithTraffic(Container.JETTY);
+        Set<String> exposed = new TreeSet<>();
+        for (Family f : ExpositionParser.text(new String(scrape("", null, null).body(), StandardCharsets.UTF_8)).values()) {
+            f.samples().forEach(s -> exposed.add(s.name()));
+        }
+        Path docs = Path.of("..", "docs");
+        String dashboard = Files.readString(docs.resolve("grafana-dashboard.json"));
+        String rules = Files.readString(docs.resolve("prometheus-alerts.yml"));
+        for (String text : List.of(dashboard, rules)) {
+            Set<String> used = new TreeSet<>();
+            Matcher m = Pattern.compile("claude_mirror_[a-z0-9_]+").matcher(text);
+            while (m.find()) {
+                used.add(m.group());
+            }
+            assertThat(used).isNotEmpty();
+            assertThat(exposed).containsAll(used);
+        }
+        // The seed's four panels.
+        assertThat(dashboard).contains("\"title\": \"Success rate vs 99.9 % SLO\"")
+                .contains("\"title\": \"P95 latency (time to first byte) vs 300 ms\"")
+                .contains("\"title\": \"Cache hit ratio vs 60 %\"").contains("\"title\": \"Errors by type\"");
+        if (onPath("promtool")) {
+            Process p = new ProcessBuilder("promtool", "check", "rules", docs.resolve("prometheus-alerts.yml").toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as("promtool check rules: %s", out).isZero();
+            assertThat(out).contains("SUCCESS");
+        }
+    }
+
     @Test
     void theParserIsStrict() {
         assertThatThrownBy(() -> ExpositionParser.text("x_total 1\n")).hasMessageContaining("before any # TYPE");
@@ -164,7 +206,14 @@ class ExpositionFormatsTest {
         assertThat(p.exitValue()).as("promtool check metrics: %s", out).isZero();
     }
 
+    /** Whether {@code command} is installed; under CI (which installs it) its absence fails the test instead. */
     static boolean onPath(String command) {
+        boolean found = installed(command);
+        assertThat(found || !"true".equals(System.getenv("CI"))).as("%s must be installed by .ci/run", command).isTrue();
+        return found;
+    }
+
+    static boolean installed(String command) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             if (Files.isExecutable(Path.of(d, command))) {
                 return true;
