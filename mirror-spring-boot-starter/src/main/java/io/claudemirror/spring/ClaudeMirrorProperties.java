@@ -265,11 +265,19 @@ public class ClaudeMirrorProperties {
         private String dir;
         /** How long files are kept (default 7d). */
         private Duration retention;
+        /** file (default: daily files under dir) or slf4j (INFO lines on the logger claude.mirror.audit). */
+        private String sink;
+        /** Add seq and prev (SHA-256 of the previous line) to each file record, for AuditVerifier. */
+        private Boolean hashChain;
 
         public String getDir() { return dir; }
         public void setDir(String v) { this.dir = v; }
         public Duration getRetention() { return retention; }
         public void setRetention(Duration v) { this.retention = v; }
+        public String getSink() { return sink; }
+        public void setSink(String v) { this.sink = v; }
+        public Boolean getHashChain() { return hashChain; }
+        public void setHashChain(Boolean v) { this.hashChain = v; }
     }
 
     /** Cluster mode. */

@@ -73,6 +73,8 @@ public final class MirrorConfigFactory {
         put(f, "pii.mode", p.getPii().getMode());
         put(f, "audit.dir", p.getAudit().getDir());
         put(f, "audit.retention", p.getAudit().getRetention());
+        put(f, "audit.sink", p.getAudit().getSink());
+        put(f, "audit.hashChain", p.getAudit().getHashChain());
         put(f, "redis.uri", p.getRedis().getUri());
         return f;
     }
