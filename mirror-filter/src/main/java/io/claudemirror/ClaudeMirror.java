@@ -10,6 +10,7 @@ import io.claudemirror.proxy.MirrorProxyServlet;
 import io.claudemirror.web.HealthServlet;
 import io.claudemirror.web.MetricsServlet;
 import io.claudemirror.web.ProbeServlet;
+import io.claudemirror.web.StatusServlet;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterRegistration;
@@ -29,7 +30,7 @@ import java.util.EnumSet;
  * }</pre>
  * Registers, on {@code {mountPath}/v1/*} and in this order, the audit, metrics, auth, rate-limit, PII and QoS
  * filters and the proxy servlet (all async-supported); {@code {mountPath}/api/hello} for Claude Code's probe;
- * {@code {mountPath}/health}; and {@code {mountPath}/metrics} when the optional Prometheus dependency is present.
+ * {@code {mountPath}/health}; {@code {mountPath}/mirror/status} (the status page and its JSON); and {@code {mountPath}/metrics} when the optional Prometheus dependency is present.
  * Call it before the context starts (a {@code ServletContainerInitializer}, a
  * {@code ServletContextListener} declared in web.xml, or Spring's {@code ServletContextInitializer}).
  */
@@ -45,6 +46,7 @@ public final class ClaudeMirror {
     public static final String AUDIT_FILTER = "claude-mirror-audit";
     public static final String METRICS_FILTER = "claude-mirror-metrics";
     public static final String METRICS_SERVLET = "claude-mirror-metrics-servlet";
+    public static final String STATUS_SERVLET = "claude-mirror-status";
 
     private ClaudeMirror() {
     }
@@ -108,6 +110,9 @@ public final class ClaudeMirror {
 
         ServletRegistration.Dynamic health = context.addServlet(HEALTH_SERVLET, new HealthServlet(runtime));
         health.addMapping(mount + "/health");
+
+        ServletRegistration.Dynamic status = context.addServlet(STATUS_SERVLET, new StatusServlet(runtime));
+        status.addMapping(mount + "/mirror/status", mount + "/mirror/status" + StatusServlet.JSON_SUFFIX);
 
         // The Prometheus exposition needs an optional dependency; the Dropwizard metrics work without it.
         if (MetricsServlet.available()) {
