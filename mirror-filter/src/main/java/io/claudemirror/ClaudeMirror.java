@@ -10,6 +10,7 @@ import io.claudemirror.proxy.MirrorProxyServlet;
 import io.claudemirror.web.HealthServlet;
 import io.claudemirror.web.MetricsServlet;
 import io.claudemirror.web.ProbeServlet;
+import io.claudemirror.web.StatusServlet;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterRegistration;
@@ -28,8 +29,9 @@ import java.util.EnumSet;
  *     .build());
  * }</pre>
  * Registers, on {@code {mountPath}/v1/*} and in this order, the audit, metrics, auth, ownership, rate-limit, PII,
- * cache and QoS filters and the proxy servlet (all async-supported); {@code {mountPath}/api/hello} for Claude Code's probe;
- * {@code {mountPath}/health}; and {@code {mountPath}/metrics} when the optional Prometheus dependency is present.
+ * cache and QoS filters and the proxy servlet (all async-supported); {@code {mountPath}/api/hello} for Claude Code's
+ * probe; {@code {mountPath}/health}; {@code {mountPath}/mirror/status} (the status page and its JSON); and
+ * {@code {mountPath}/metrics} when the optional Prometheus dependency is present.
  * Call it before the context starts (a {@code ServletContainerInitializer}, a
  * {@code ServletContextListener} declared in web.xml, or Spring's {@code ServletContextInitializer}).
  */
@@ -47,6 +49,7 @@ public final class ClaudeMirror {
     public static final String AUDIT_FILTER = "claude-mirror-audit";
     public static final String METRICS_FILTER = "claude-mirror-metrics";
     public static final String METRICS_SERVLET = "claude-mirror-metrics-servlet";
+    public static final String STATUS_SERVLET = "claude-mirror-status";
 
     private ClaudeMirror() {
     }
@@ -71,6 +74,22 @@ public final class ClaudeMirror {
      */
     public static MirrorRuntime install(ServletContext context, MirrorConfig config, MetricRegistry registry) {
         MirrorRuntime runtime = new MirrorRuntime(config);
+        install(context, runtime, registry);
+        context.addListener(new ServletContextListener() {
+            @Override
+            public void contextDestroyed(ServletContextEvent sce) {
+                runtime.close();
+            }
+        });
+        return runtime;
+    }
+
+    /**
+     * Registers everything for a runtime the caller owns (a Spring bean, say): the caller closes it, this
+     * method does not hook it to the context's end.
+     */
+    public static void install(ServletContext context, MirrorRuntime runtime, MetricRegistry registry) {
+        MirrorConfig config = runtime.config();
         context.setAttribute(MirrorRuntime.ATTRIBUTE, runtime);
         String mount = config.mountPath();
         String api = mount + "/v1/*";
@@ -99,19 +118,14 @@ public final class ClaudeMirror {
         ServletRegistration.Dynamic health = context.addServlet(HEALTH_SERVLET, new HealthServlet(runtime));
         health.addMapping(mount + "/health");
 
+        ServletRegistration.Dynamic status = context.addServlet(STATUS_SERVLET, new StatusServlet(runtime));
+        status.addMapping(mount + "/mirror/status", mount + "/mirror/status" + StatusServlet.JSON_SUFFIX);
+
         // The Prometheus exposition needs an optional dependency; the Dropwizard metrics work without it.
         if (MetricsServlet.available()) {
             ServletRegistration.Dynamic metrics = context.addServlet(METRICS_SERVLET, new MetricsServlet(registry));
             metrics.addMapping(mount + "/metrics");
         }
-
-        context.addListener(new ServletContextListener() {
-            @Override
-            public void contextDestroyed(ServletContextEvent sce) {
-                runtime.close();
-            }
-        });
-        return runtime;
     }
 
     private static void filter(ServletContext context, String name, Filter filter, String mapping) {

@@ -32,7 +32,7 @@ public class AuditFilter extends MirrorFilter {
     /** Request attribute set once the request's record is scheduled, so a second pass never writes a second line. */
     private static final String SCHEDULED = AuditFilter.class.getName() + ".scheduled";
 
-    private AuditWriter writer;
+    private AuditSink sink;
 
     public AuditFilter() {
     }
@@ -44,21 +44,27 @@ public class AuditFilter extends MirrorFilter {
     @Override
     protected void init(MirrorRuntime runtime) throws ServletException {
         Audit audit = runtime.config().audit();
-        if (audit.dir() == null || audit.dir().isBlank()) {
-            LOG.info("Claude Mirror audit: off (audit.dir is empty)");
-            return;
-        }
         AuditStats stats = runtime.service(AuditStats.class, AuditStats::new);
-        try {
-            Path dir = Path.of(audit.dir());
-            writer = runtime.service(AuditWriter.class,
-                    () -> new AuditWriter(dir, audit.retention(), QUEUE_CAPACITY, stats, Clock.systemUTC()).start());
-        } catch (UncheckedIOException | InvalidPathException e) {
-            String why = e instanceof UncheckedIOException u ? u.getMessage() + ": " + u.getCause().getMessage()
-                    : e.getMessage();
-            throw new ServletException("audit.dir: " + why);
+        sink = runtime.serviceIfPresent(AuditSink.class);
+        if (sink == null && audit.sink().equals("slf4j")) {
+            sink = runtime.service(AuditSink.class, () -> new Slf4jAuditSink(stats));
         }
-        LOG.info("Claude Mirror audit: writing to {} (retention {})", writer.dir().toAbsolutePath(),
+        if (sink == null) {
+            if (audit.dir() == null || audit.dir().isBlank()) {
+                LOG.info("Claude Mirror audit: off (audit.dir is empty)");
+                return;
+            }
+            try {
+                Path dir = Path.of(audit.dir());
+                sink = runtime.service(AuditSink.class, () -> new AuditWriter(dir, audit.retention(), QUEUE_CAPACITY,
+                        stats, Clock.systemUTC(), audit.hashChain()).start());
+            } catch (UncheckedIOException | InvalidPathException e) {
+                String why = e instanceof UncheckedIOException u ? u.getMessage() + ": " + u.getCause().getMessage()
+                        : e.getMessage();
+                throw new ServletException("audit.dir: " + why);
+            }
+        }
+        LOG.info("Claude Mirror audit: writing to {} (retention {})", sink.describe(),
                 audit.retention().isZero() ? "forever" : audit.retention());
     }
 
@@ -71,7 +77,7 @@ public class AuditFilter extends MirrorFilter {
     @Override
     protected void filter(Exchange exchange, HttpServletRequest request, HttpServletResponse response,
                           FilterChain chain) throws IOException, ServletException {
-        AuditWriter w = writer;
+        AuditSink w = sink;
         if (w != null && request.getAttribute(SCHEDULED) == null) {
             request.setAttribute(SCHEDULED, Boolean.TRUE);
             AuditRecord.RequestLine line = AuditRecord.RequestLine.of(exchange, request);

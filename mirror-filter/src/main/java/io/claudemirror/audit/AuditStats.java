@@ -4,6 +4,7 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Metric;
 import com.codahale.metrics.MetricSet;
+import io.claudemirror.metrics.MetricFamily;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.IntSupplier;
@@ -15,6 +16,12 @@ import java.util.function.IntSupplier;
  * {@code claude.mirror.}: {@code audit.written}, {@code audit.dropped}, {@code audit.failures}, {@code audit.queue}.
  */
 public final class AuditStats implements MetricSet {
+    static final MetricFamily WRITTEN = MetricFamily.single("audit.written", "Audit records written");
+    static final MetricFamily DROPPED = MetricFamily.single("audit.dropped",
+            "Audit records dropped because the queue was full");
+    static final MetricFamily FAILURES = MetricFamily.single("audit.failures", "Audit records lost to I/O errors");
+    static final MetricFamily QUEUE = MetricFamily.single("audit.queue", "Audit records waiting to be written");
+
     final Counter written = new Counter();
     final Counter dropped = new Counter();
     final Counter failures = new Counter();
@@ -43,10 +50,10 @@ public final class AuditStats implements MetricSet {
     @Override
     public Map<String, Metric> getMetrics() {
         Map<String, Metric> m = new LinkedHashMap<>();
-        m.put("audit.written", written);
-        m.put("audit.dropped", dropped);
-        m.put("audit.failures", failures);
-        m.put("audit.queue", (Gauge<Integer>) this::queueDepth);
+        m.put(WRITTEN.relativeName(), written);
+        m.put(DROPPED.relativeName(), dropped);
+        m.put(FAILURES.relativeName(), failures);
+        m.put(QUEUE.relativeName(), (Gauge<Integer>) this::queueDepth);
         return m;
     }
 }

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <li>{@link #close} writes out what is queued (bounded by a timeout) before returning.</li>
  * </ul>
  */
-final class AuditWriter implements AutoCloseable {
+final class AuditWriter implements AuditSink {
     private static final Logger LOG = LoggerFactory.getLogger(AuditWriter.class);
     private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long SWEEP_INTERVAL_MILLIS = TimeUnit.HOURS.toMillis(1);
@@ -53,6 +53,7 @@ final class AuditWriter implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong lastDropWarn = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
     private volatile boolean closing;
+    private final boolean hashChain;
 
     // Writer-thread state only.
     private final StringBuilder batch = new StringBuilder(BATCH_BYTES + 1024);
@@ -60,6 +61,7 @@ final class AuditWriter implements AutoCloseable {
     private LocalDate batchDay;
     private LocalDate openDay;
     private OutputStream out;
+    private HashChain chain;
     private long nextSweepMillis;
     private long lastFailureWarn = System.nanoTime() - WARN_INTERVAL_NANOS;
 
@@ -68,6 +70,12 @@ final class AuditWriter implements AutoCloseable {
      * start the thread: call {@link #start}.
      */
     AuditWriter(Path dir, Duration retention, int capacity, AuditStats stats, Clock clock) {
+        this(dir, retention, capacity, stats, clock, false);
+    }
+
+    /** With {@code hashChain}, every line carries {@code seq} and {@code prev} ({@link HashChain}). */
+    AuditWriter(Path dir, Duration retention, int capacity, AuditStats stats, Clock clock, boolean hashChain) {
+        this.hashChain = hashChain;
         this.dir = dir;
         this.retention = retention;
         this.capacity = capacity;
@@ -97,8 +105,14 @@ final class AuditWriter implements AutoCloseable {
         return dir;
     }
 
+    @Override
+    public String describe() {
+        return "files under " + dir.toAbsolutePath() + (hashChain ? " with a hash chain" : "");
+    }
+
     /** Queues a line for the file of {@code epochMillis}'s day; false (and counted) if it was dropped. */
-    boolean offer(long epochMillis, String line) {
+    @Override
+    public boolean offer(long epochMillis, String line) {
         if (!closing && queue.offer(new Entry(epochMillis, line))) {
             return true;
         }
@@ -160,8 +174,10 @@ final class AuditWriter implements AutoCloseable {
                 closeFile();
                 out = open(batchDay);
                 openDay = batchDay;
+                // Continue from the file as it is: after a restart or a failed write, its last line is the link.
+                chain = hashChain ? HashChain.resume(dir.resolve(AuditFiles.fileName(batchDay))) : null;
             }
-            out.write(batch.toString().getBytes(StandardCharsets.UTF_8));
+            out.write(chained(batch).getBytes(StandardCharsets.UTF_8));
             out.flush();
             stats.written.inc(lines);
         } catch (IOException | RuntimeException e) {
@@ -177,6 +193,19 @@ final class AuditWriter implements AutoCloseable {
             batch.setLength(0);
             batchLines = 0;
         }
+    }
+
+    /** The batch as written: unchanged, or each line linked into the file's hash chain. */
+    private String chained(StringBuilder lines) {
+        if (chain == null) {
+            return lines.toString();
+        }
+        StringBuilder sb = new StringBuilder(lines.length() + batchLines * 96);
+        int from = 0;
+        for (int nl = lines.indexOf("\n"); nl >= 0; from = nl + 1, nl = lines.indexOf("\n", from)) {
+            sb.append(chain.link(lines.substring(from, nl))).append('\n');
+        }
+        return sb.toString();
     }
 
     private OutputStream open(LocalDate day) throws IOException {
@@ -195,6 +224,10 @@ final class AuditWriter implements AutoCloseable {
     }
 
     private void closeFile() {
+        if (chain != null && out != null) {
+            LOG.info("Claude Mirror audit: hash chain head of {} is {}", AuditFiles.fileName(openDay), chain.head());
+        }
+        chain = null;
         if (out != null) {
             try {
                 out.close();

@@ -154,7 +154,12 @@ public final class ConfigReader {
         c.finish();
 
         ConfigNode au = root.child("audit");
-        Audit audit = new Audit(au.string("dir", "./audit"), au.duration("retention", Duration.ofDays(7)));
+        String sink = au.string("sink", "file");
+        if (!sink.equals("file") && !sink.equals("slf4j")) {
+            throw new ConfigException("audit.sink", "'" + sink + "' is not file or slf4j");
+        }
+        Audit audit = new Audit(au.string("dir", "./audit"), au.duration("retention", Duration.ofDays(7)), sink,
+                au.bool("hashChain", false));
         au.finish();
 
         ConfigNode r = root.child("redis");

@@ -238,7 +238,15 @@ public record MirrorConfig(
     public record Pii(PiiMode mode) {
     }
 
-    public record Audit(String dir, Duration retention) {
+    /**
+     * Audit log: {@code sink} is {@code file} (daily files under {@code dir}) or {@code slf4j} (one INFO line per
+     * record on the logger {@code claude.mirror.audit}); {@code hashChain} adds {@code seq} and {@code prev} (the
+     * SHA-256 of the previous line) to every file record, checked by {@code io.claudemirror.audit.AuditVerifier}.
+     */
+    public record Audit(String dir, Duration retention, String sink, boolean hashChain) {
+        public Audit(String dir, Duration retention) {
+            this(dir, retention, "file", false);
+        }
     }
 
     /** Where the mirror keeps durable state of its own (the file and batch ownership index). */

@@ -11,31 +11,34 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
 /**
- * {@code GET {mountPath}/metrics}: the registry's metrics in the Prometheus text exposition format 0.0.4 (see
- * {@link PrometheusExposition} for the naming). By default only the mirror's own metrics
+ * {@code GET {mountPath}/metrics}: the registry's metrics for Prometheus, served by the client library's own
+ * servlet over a {@link io.claudemirror.metrics.DropwizardCollector} (names, labels and HELP from the mirror's
+ * {@link io.claudemirror.metrics.MetricFamily} declarations): text format 0.0.4 by default, OpenMetrics when the
+ * scraper asks for it in {@code Accept}, gzip when it accepts it, and {@code ?name[]=…} to select metrics. By default only the mirror's own metrics
  * ({@code claude.mirror.*}); with the init-param {@value #EXPORT_PARAM}{@code =all} every metric of the registry,
  * the host's included.
  *
  * <p>The registry comes from the constructor, else the ServletContext attributes
  * {@link MirrorMetrics#REGISTRY_ATTRIBUTES}, else the one the mirror's metrics filter records into; without any
- * the servlet fails at init. It needs {@code io.prometheus:prometheus-metrics-exposition-textformats} on the
+ * the servlet fails at init. Only an admin ({@link AdminGate}: {@code admin.keys}, or loopback with
+ * {@code admin.trustLoopback}) may scrape. It needs {@code io.prometheus:prometheus-metrics-exporter-servlet-jakarta} on the
  * class path (an optional dependency of the library); without it, init fails with a message saying so.
  */
 public class MetricsServlet extends HttpServlet {
     /** Init-param: {@code mirror} (default) or {@code all}. */
     public static final String EXPORT_PARAM = "export";
-    private transient MirrorRuntime runtime;
     /** A class of the optional Prometheus dependency, probed before any of it is touched. */
-    static final String PROMETHEUS_CLASS = "io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter";
+    static final String PROMETHEUS_CLASS = "io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet";
 
     private static final long serialVersionUID = 1L;
 
     private transient MetricRegistry registry;
-    private transient PrometheusExposition exposition;
+    private transient MirrorRuntime runtime;
+    /** The library's servlet; typed as HttpServlet so this class loads without the optional dependency. */
+    private transient HttpServlet scrape;
 
     public MetricsServlet() {
     }
@@ -59,7 +62,7 @@ public class MetricsServlet extends HttpServlet {
         super.init(config);
         if (!available()) {
             throw new ServletException("Claude Mirror metrics servlet: add io.prometheus:"
-                    + "prometheus-metrics-exposition-textformats (1.4.x) to the application for the Prometheus "
+                    + "prometheus-metrics-exporter-servlet-jakarta (1.4.x) to the application for the Prometheus "
                     + "exposition; the Dropwizard metrics are recorded without it");
         }
         ServletContext context = config.getServletContext();
@@ -91,22 +94,28 @@ public class MetricsServlet extends HttpServlet {
         } else {
             throw new ServletException(EXPORT_PARAM + ": '" + export + "' is not one of mirror, all");
         }
-        exposition = new PrometheusExposition(registry, filter);
+        scrape = new io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet(
+                new PrometheusExposition(registry, filter).registry());
+        scrape.init(config);
     }
 
     @Override
-    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (runtime != null && !AdminGate.allowed(runtime, req)) {
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        // Tenant ids, upstream names and failure reasons are the operator's: admin key or trusted loopback only.
+        if (!AdminGate.allowed(runtime, req)) {
             AdminGate.deny(resp);
             return;
         }
-        // Rendered in memory first: a scrape that fails halfway must be a 500, not a truncated 200.
-        ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
-        exposition.write(body);
-        resp.setStatus(200);
-        resp.setContentType(PrometheusExposition.CONTENT_TYPE);
         resp.setHeader("Cache-Control", "no-store");
-        resp.setContentLength(body.size());
-        body.writeTo(resp.getOutputStream());
+        // The library renders into a buffer first, so a scrape that fails halfway is a 500, not a truncated 200.
+        scrape.service(req, resp);
+    }
+
+    @Override
+    public void destroy() {
+        if (scrape != null) {
+            scrape.destroy();
+        }
+        super.destroy();
     }
 }

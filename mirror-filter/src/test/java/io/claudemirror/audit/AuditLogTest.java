@@ -257,7 +257,7 @@ class AuditLogTest {
         start(Container.JETTY, config().set("audit.dir", ""));
         assertThat(Http.send(Http.post(mirror.baseUrl() + "/v1/messages", KEY, Http.messages("x", false))).statusCode())
                 .isEqualTo(200);
-        assertThat(mirror.runtime().serviceIfPresent(AuditWriter.class)).isNull();
+        assertThat(mirror.runtime().serviceIfPresent(AuditSink.class)).isNull();
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).isEmpty();
         }

@@ -24,6 +24,7 @@ public class HostPageServlet extends HttpServlet {
             <ul>
               <li><a href="health">/health</a> — the mirror's upstream health (JSON)</li>
               <li><a href="metrics">/metrics</a> — metrics (Prometheus text)</li>
+              <li><a href="mirror/status">/mirror/status</a> — the mirror's status page (admin)</li>
             </ul>
             </body>
             </html>

@@ -14,11 +14,12 @@ public class HostPageController {
             <body>
             <h1>Acme host app — the Claude mirror lives at /v1</h1>
             <p>This page is served by the host's own Spring MVC controller. The mirror was added to the same
-            Tomcat by one <code>ServletContextInitializer</code> bean: point an Anthropic SDK or Claude Code at
+            Tomcat by the <code>mirror-spring-boot-starter</code> dependency: point an Anthropic SDK or Claude Code at
             this server's base URL.</p>
             <ul>
               <li><a href="health">/health</a> — the mirror's upstream health (JSON)</li>
               <li><a href="metrics">/metrics</a> — metrics (Prometheus text)</li>
+              <li><a href="mirror/status">/mirror/status</a> — the mirror's status page (admin)</li>
             </ul>
             </body>
             </html>

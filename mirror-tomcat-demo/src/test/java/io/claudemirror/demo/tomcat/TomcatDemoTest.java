@@ -150,6 +150,18 @@ class TomcatDemoTest {
         }
 
         @Test
+        void statusPageIsMountedAndLinkedFromTheHostPage() throws Exception {
+            send(messages(demo.url(), "status me", false).header("x-api-key", MirrorSource.DEMO_KEY));
+            assertThat(send(HttpRequest.newBuilder(URI.create(demo.url() + "/"))).body()).contains("href=\"mirror/status\"");
+            HttpResponse<String> page = send(HttpRequest.newBuilder(URI.create(demo.url() + "/mirror/status")));
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("Claude Mirror — status");
+            HttpResponse<String> json = send(HttpRequest.newBuilder(URI.create(demo.url() + "/mirror/status.json")));
+            assertThat(json.statusCode()).isEqualTo(200);
+            assertThat(json.body()).contains("\"name\":\"fake-anthropic\",\"healthy\":true").doesNotContain("\"total\":0,");
+        }
+
+        @Test
         void claudeCodeProbeAnswersWithoutCredentials() throws Exception {
             HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(demo.url() + "/api/hello"))
                     .method("HEAD", HttpRequest.BodyPublishers.noBody()));

@@ -1,4 +1,4 @@
-package io.claudemirror.demo.tomcat;
+package io.claudemirror.spring;
 
 import io.claudemirror.config.ConfigException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
@@ -12,7 +12,8 @@ public class MirrorConfigFailureAnalyzer extends AbstractFailureAnalyzer<ConfigE
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, ConfigException cause) {
         return new FailureAnalysis(cause.getMessage(),
-                "Fix the key '" + cause.key() + "' in the file given by --config (or MIRROR_CONFIG);"
-                        + " mirror-jetty-demo/mirror.example.yaml documents every key.", cause);
+                "Fix the key '" + cause.key() + "': the property claude.mirror." + cause.key()
+                        + ", or the key in the YAML file named by claude.mirror.config (docs/configuration.md"
+                        + " documents every key).", cause);
     }
 }
