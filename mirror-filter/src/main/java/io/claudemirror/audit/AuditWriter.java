@@ -40,8 +40,14 @@ final class AuditWriter implements AuditSink {
     private static final int BATCH_BYTES = 64 * 1024;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
-    /** One queued record: the day comes from {@code epochMillis}, the text is the finished JSON line. */
-    record Entry(long epochMillis, String line) {
+    /**
+     * One queued record: the day comes from {@code epochMillis}, the text is the finished JSON line; or, with
+     * {@code flushed} set, a barrier the writer releases once everything queued before it is on disk.
+     */
+    record Entry(long epochMillis, String line, java.util.concurrent.CountDownLatch flushed) {
+        Entry(long epochMillis, String line) {
+            this(epochMillis, line, null);
+        }
     }
 
     private final Path dir;
@@ -110,6 +116,18 @@ final class AuditWriter implements AuditSink {
         return "files under " + dir.toAbsolutePath() + (hashChain ? " with a hash chain" : "");
     }
 
+    /**
+     * Waits until every line queued before this call has been written (or failed), at most {@code timeout}:
+     * for an orderly hand-over, and for tests that must know nothing more is on its way.
+     */
+    public boolean awaitFlushed(java.time.Duration timeout) throws InterruptedException {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        if (closing || !queue.offer(new Entry(0, null, done))) {
+            return false;
+        }
+        return done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
     /** Queues a line for the file of {@code epochMillis}'s day; false (and counted) if it was dropped. */
     @Override
     public boolean offer(long epochMillis, String line) {
@@ -141,10 +159,18 @@ final class AuditWriter implements AuditSink {
                 // Take what is queued already (bounded, so the sweep still runs under constant load), then make it
                 // visible with one write.
                 int n = 0;
+                java.util.concurrent.CountDownLatch barrier = null;
                 do {
+                    if (e.flushed() != null) {
+                        barrier = e.flushed();
+                        break;
+                    }
                     append(e);
                 } while (++n < capacity && (e = queue.poll()) != null);
                 writeBatch();
+                if (barrier != null) {
+                    barrier.countDown();
+                }
             }
             sweepIfDue();
         }

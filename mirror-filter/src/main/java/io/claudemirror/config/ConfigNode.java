@@ -28,10 +28,6 @@ final class ConfigNode {
         return path.isEmpty() ? name : path + "." + name;
     }
 
-    boolean has(String name) {
-        return map.get(name) != null;
-    }
-
     private Object raw(String name) {
         seen.add(name);
         Object v = map.get(name);

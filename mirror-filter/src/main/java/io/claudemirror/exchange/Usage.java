@@ -21,10 +21,6 @@ public final class Usage {
         return cacheReadTokens;
     }
 
-    public boolean known() {
-        return inputTokens >= 0 || outputTokens >= 0;
-    }
-
     public void input(long tokens) {
         inputTokens = tokens;
     }

@@ -97,8 +97,8 @@ public final class MirrorMetrics implements AutoCloseable {
     // Routing state (issue 10): breaker 0 closed, 1 half-open, 2 open; peak-EWMA of time to first byte; pauses.
     static final MetricFamily UPSTREAM_BREAKER = MetricFamily.labelled("upstream.breaker", "upstream",
             "Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open");
-    static final MetricFamily UPSTREAM_LATENCY_EWMA = MetricFamily.labelled("upstream.latency_ewma_ms", "upstream",
-            "Peak-EWMA of the upstream's time to first byte, in milliseconds");
+    static final MetricFamily UPSTREAM_LATENCY_EWMA = MetricFamily.labelled("upstream.latency_ewma_seconds", "upstream",
+            "Peak-EWMA of the upstream's time to first byte, in seconds");
     static final MetricFamily UPSTREAM_INFLIGHT = MetricFamily.labelled("upstream.inflight", "upstream",
             "Requests in flight to the upstream");
     static final MetricFamily UPSTREAM_PAUSED = MetricFamily.labelled("upstream.paused", "upstream",
@@ -180,7 +180,7 @@ public final class MirrorMetrics implements AutoCloseable {
             add(UPSTREAM_FAILURES.member(name), new CountView(s::failures));
             add(UPSTREAM_HEALTHY.member(name), (Gauge<Integer>) () -> s.healthy() ? 1 : 0);
             add(UPSTREAM_BREAKER.member(name), (Gauge<Integer>) () -> s.breakerState().ordinal());
-            add(UPSTREAM_LATENCY_EWMA.member(name), (Gauge<Double>) s::latencyEwmaMillis);
+            add(UPSTREAM_LATENCY_EWMA.member(name), (Gauge<Double>) () -> s.latencyEwmaMillis() / 1000.0);
             add(UPSTREAM_INFLIGHT.member(name), (Gauge<Integer>) s::inFlight);
             add(UPSTREAM_PAUSED.member(name), (Gauge<Integer>) () -> s.paused() ? 1 : 0);
             add(UPSTREAM_QUOTA_HITS.member(name), new CountView(s::quotaHits));

@@ -2,6 +2,7 @@ package io.claudemirror.proxy;
 
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
+import java.nio.channels.WritePendingException;
 import java.io.IOException;
 
 /**
@@ -14,10 +15,17 @@ import java.io.IOException;
  * writer therefore moves through write → flush → done, parking whenever the stream is not ready.
  */
 final class ClientWriter implements WriteListener {
-    private static final int IDLE = 0;
-    private static final int WRITE = 1;
-    private static final int FLUSH = 2;
-    private static final int DONE = 3;
+    /** Where the writer is in its cycle; a new chunk is accepted only in {@code IDLE}. */
+    enum State {
+        /** No chunk in hand: {@link #write} may start one. */
+        IDLE,
+        /** A chunk waits to be written. */
+        WRITE,
+        /** Written; the flush is pending. */
+        FLUSH,
+        /** Flushed; the sink is told once the stream says it is ready again. */
+        DONE
+    }
 
     /** What the writer reports back to. */
     interface Sink {
@@ -31,7 +39,7 @@ final class ClientWriter implements WriteListener {
     private final ServletOutputStream out;
     private final Sink sink;
     private boolean listening;
-    private int phase = IDLE;
+    private State state = State.IDLE;
     private byte[] buffer;
     private int offset;
     private int length;
@@ -41,23 +49,19 @@ final class ClientWriter implements WriteListener {
         this.sink = sink;
     }
 
-    boolean idle() {
-        return phase == IDLE;
-    }
-
-    boolean started() {
-        return listening;
-    }
-
     /**
-     * Starts writing one chunk; {@link Sink#written} follows when it is flushed. Must only be called while
-     * idle (the proxy demands the next upstream chunk only after {@code written}).
+     * Starts writing one chunk; {@link Sink#written} follows when it is flushed. The proxy demands the next
+     * upstream chunk only after {@code written}, so a chunk arriving out of turn is a bug: it is refused with
+     * {@link WritePendingException} rather than overwrite the one in flight.
      */
     void write(byte[] b, int off, int len) {
+        if (state != State.IDLE) {
+            throw new WritePendingException();
+        }
         buffer = b;
         offset = off;
         length = len;
-        phase = WRITE;
+        state = State.WRITE;
         if (!listening) {
             listening = true;
             // The container calls onWritePossible, possibly on another thread; the data is set before.
@@ -68,7 +72,7 @@ final class ClientWriter implements WriteListener {
             // The previous cycle ended with isReady() true, so writing directly is allowed.
             onWritePossible();
         } catch (IOException | RuntimeException e) {
-            phase = IDLE;
+            state = State.IDLE;
             sink.writeFailed(e);
         }
     }
@@ -76,23 +80,23 @@ final class ClientWriter implements WriteListener {
     @Override
     public void onWritePossible() throws IOException {
         while (true) {
-            switch (phase) {
+            switch (state) {
                 case WRITE:
                     out.write(buffer, offset, length);
-                    phase = FLUSH;
+                    state = State.FLUSH;
                     if (!out.isReady()) {
                         return;
                     }
                     break;
                 case FLUSH:
                     out.flush();
-                    phase = DONE;
+                    state = State.DONE;
                     if (!out.isReady()) {
                         return;
                     }
                     break;
                 case DONE:
-                    phase = IDLE;
+                    state = State.IDLE;
                     buffer = null;
                     sink.written();
                     return;
@@ -104,7 +108,7 @@ final class ClientWriter implements WriteListener {
 
     @Override
     public void onError(Throwable failure) {
-        phase = IDLE;
+        state = State.IDLE;
         sink.writeFailed(failure);
     }
 }
