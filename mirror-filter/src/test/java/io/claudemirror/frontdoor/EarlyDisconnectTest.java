@@ -9,8 +9,10 @@ import io.claudemirror.support.RawClient;
 import io.claudemirror.testkit.Fault;
 import io.claudemirror.testkit.FakeAnthropic;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -35,11 +37,12 @@ class EarlyDisconnectTest {
 
     @ParameterizedTest
     @EnumSource(Container.class)
-    void aClientLeavingBeforeTheFirstByteCancelsTheUpstreamCall(Container container) throws Exception {
+    void aClientLeavingBeforeTheFirstByteCancelsTheUpstreamCall(Container container, @TempDir Path audit)
+            throws Exception {
         fake = FakeAnthropic.start();
         fake.enqueue(Fault.delay(Duration.ofSeconds(20)));
         mirror = MirrorServer.start(container, MirrorConfig.builder().upstream("primary", fake.baseUrl(), "sk-up")
-                .tenant("t", "plain:k").set("audit.dir", "").build());
+                .tenant("t", "plain:k").set("audit.dir", audit.toString()).build());
         byte[] body = "{\"model\":\"claude-3-5-haiku-latest\",\"max_tokens\":5,\"messages\":[]}"
                 .getBytes(StandardCharsets.UTF_8);
         RawClient client = RawClient.postMessages(mirror.port(), "k", body);
@@ -49,6 +52,15 @@ class EarlyDisconnectTest {
         boolean aborted = fake.awaitClientAbort(Duration.ofSeconds(8));
         assertThat(aborted).as("%s: upstream call cancelled within 8 s (took %d ms)", container,
                 (System.nanoTime() - t0) / 1_000_000).isTrue();
+        // The audit line says what happened: nobody was answered, the client left.
+        Path file = audit.resolve("audit-" + java.time.LocalDate.now(java.time.ZoneOffset.UTC) + ".jsonl");
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!(java.nio.file.Files.exists(file) && java.nio.file.Files.readString(file).contains("clientAborted"))
+                && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        String line = java.nio.file.Files.readString(file).trim();
+        assertThat(line).contains("\"status\":499").contains("\"clientAborted\":true");
     }
 
     /**
