@@ -56,6 +56,9 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
     private volatile Request currentRequest;
     private volatile boolean clientGone;
     private volatile boolean closeConnection;
+    private volatile org.eclipse.jetty.util.thread.Scheduler.Task pacedTask;
+    private volatile UpstreamState pacedState;
+    private volatile long pacedSlot;
     private volatile ClientDisconnects.Watch watch = ClientDisconnects.Watch.NONE;
     private volatile boolean replaced;
     private boolean sse;
@@ -95,8 +98,9 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
         }
         triedMask |= 1L << index;
         UpstreamState state = pool.get(index);
-        long wait = state.reserveSendSlot(pool.routing().maxPacingWait().toNanos());
-        if (wait < 0) {
+        long now = pool.nanoTime();
+        long slot = state.reserveSlot(now, pool.routing().maxPacingWait().toNanos());
+        if (slot == UpstreamState.REFUSED) {
             // Pacing queue beyond routing.maxPacingWait: another upstream, else 529 (bounded, never minutes).
             LOG.debug("{} upstream {} paced beyond routing.maxPacingWait", exchange.requestId(), state.upstream().name());
             if (!clientGone && pool.anyLeft(triedMask)) {
@@ -111,11 +115,22 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
         UpstreamAttempt attempt = new UpstreamAttempt(this, index);
         Request proxyRequest = servlet.newUpstreamRequest(request, exchange, state.upstream());
         currentRequest = proxyRequest;
+        long wait = slot == UpstreamState.NO_PACING ? 0 : slot - now;
         if (wait > 0) {
             // Pacing: keep at least minInterval between two requests to this upstream, without blocking a thread.
-            servlet.scheduler().schedule(() -> dispatch(proxyRequest, attempt), wait, TimeUnit.NANOSECONDS);
+            pacedState = state;
+            pacedSlot = slot;
+            pacedTask = servlet.scheduler().schedule(() -> dispatch(proxyRequest, attempt), wait, TimeUnit.NANOSECONDS);
         } else {
             dispatch(proxyRequest, attempt);
+        }
+    }
+
+    /** A client that left while its request waited for its pacing slot: the slot goes to whoever is next. */
+    private void returnPacingSlot() {
+        org.eclipse.jetty.util.thread.Scheduler.Task task = pacedTask;
+        if (task != null && task.cancel()) {
+            pacedState.returnSendSlot(pacedSlot);
         }
     }
 
@@ -382,6 +397,7 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
         }
         clientGone = true;
         exchange.clientAborted(true);
+        returnPacingSlot();
         if (writer == null) {
             // Nothing was answered: recorded as nginx does for a client that closed first.
             exchange.status(499);

@@ -31,6 +31,9 @@ public final class UpstreamState {
     private volatile long pausedUntilMillis;
     private final long minIntervalNanos;
     private final AtomicLong nextSlotNanos = new AtomicLong(Long.MIN_VALUE);
+    /** Slots given back by requests whose client left while they waited; reused before the tail grows. */
+    private final java.util.concurrent.ConcurrentSkipListSet<Long> returnedSlots =
+            new java.util.concurrent.ConcurrentSkipListSet<>();
 
     /** With default routing settings and the system clocks. */
     UpstreamState(Upstream upstream) {
@@ -63,20 +66,61 @@ public final class UpstreamState {
      * another upstream) instead of holding the request for minutes.
      */
     public long reserveSendSlot(long maxWaitNanos) {
-        if (minIntervalNanos <= 0) {
-            return 0;
-        }
         long now = nanos.getAsLong();
+        long slot = reserveSlot(now, maxWaitNanos);
+        return slot == NO_PACING ? 0 : slot == REFUSED ? -1 : slot - now;
+    }
+
+    /** {@link #reserveSlot(long, long)}: no pacing is configured for this upstream. */
+    public static final long NO_PACING = Long.MIN_VALUE;
+    /** {@link #reserveSlot(long, long)}: the wait would exceed the bound; nothing was reserved. */
+    public static final long REFUSED = Long.MIN_VALUE + 1;
+
+    /**
+     * Reserves the next send slot at or after {@code now} (the pool's clock, {@link UpstreamPool#nanoTime()}) and
+     * returns its time, {@link #NO_PACING} or {@link #REFUSED}. A slot a departed client gave back
+     * ({@link #returnSendSlot}) and still ahead is taken first.
+     */
+    public long reserveSlot(long now, long maxWaitNanos) {
+        if (minIntervalNanos <= 0) {
+            return NO_PACING;
+        }
+        if (!returnedSlots.isEmpty()) {
+            for (Long r = returnedSlots.ceiling(now); r != null; r = returnedSlots.ceiling(now)) {
+                if (r - now > maxWaitNanos) {
+                    break;
+                }
+                if (returnedSlots.remove(r)) {
+                    return r;
+                }
+            }
+            // Slots in the past can no longer be used without crowding the next one.
+            returnedSlots.headSet(now).clear();
+        }
         while (true) {
             long next = nextSlotNanos.get();
             long slot = next == Long.MIN_VALUE || next - now < 0 ? now : next;
             if (slot - now > maxWaitNanos) {
                 pacingRefusals.incrementAndGet();
-                return -1;
+                return REFUSED;
             }
             if (nextSlotNanos.compareAndSet(next, slot + minIntervalNanos)) {
-                return slot - now;
+                return slot;
             }
+        }
+    }
+
+    /**
+     * Gives back the slot reserved for {@code slotNanos} ({@code now + wait} when reserved): the request's client
+     * left before it was sent. The last slot of the queue shortens it; any other is offered to the next request,
+     * so clients that gave up do not make the ones behind them wait (issue 7, probe 5).
+     */
+    public void returnSendSlot(long slotNanos) {
+        if (minIntervalNanos <= 0) {
+            return;
+        }
+        if (!nextSlotNanos.compareAndSet(slotNanos + minIntervalNanos, slotNanos)) {
+            returnedSlots.add(slotNanos);
         }
     }
 

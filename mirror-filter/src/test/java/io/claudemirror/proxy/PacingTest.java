@@ -54,4 +54,37 @@ class PacingTest {
             }
         }
     }
+
+    /**
+     * Issue 7, probe 5: clients that leave while their requests wait for a pacing slot are not sent upstream, and
+     * their slots go to the next request instead of making it wait behind them.
+     */
+    @ParameterizedTest
+    @EnumSource(Container.class)
+    void clientsThatLeftWhilePacedAreNotSentAndGiveTheirSlotsBack(Container container) throws Exception {
+        try (FakeAnthropic fake = FakeAnthropic.start();
+             MirrorServer mirror = MirrorServer.start(container, MirrorConfig.builder()
+                     .upstream("paced", fake.baseUrl(), "sk-up").set("upstreams[0].minInterval", "1s")
+                     .tenant("t", "plain:k").build())) {
+            assertThat(Http.send(Http.post(mirror.baseUrl() + "/v1/messages", "k", Http.messages("warm", false)))
+                    .statusCode()).isEqualTo(200);
+            List<io.claudemirror.support.RawClient> leaving = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                leaving.add(io.claudemirror.support.RawClient.postMessages(mirror.port(), "k",
+                        Http.messages("left " + i, false).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            Thread.sleep(200); // they are queued behind the warm-up's slot (setup, not the measurement)
+            for (io.claudemirror.support.RawClient c : leaving) {
+                c.close();
+            }
+            Thread.sleep(400); // Tomcat notices within its 250 ms probe
+            long t0 = System.nanoTime();
+            assertThat(Http.send(Http.post(mirror.baseUrl() + "/v1/messages", "k", Http.messages("stayed", false)))
+                    .statusCode()).isEqualTo(200);
+            long waitedMs = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(waitedMs).as("took a returned slot instead of queueing behind five").isLessThan(2_000);
+            Thread.sleep(1_500);
+            assertThat(fake.journal().all()).extracting(r -> r.bodyText().contains("left")).containsOnly(false);
+        }
+    }
 }
