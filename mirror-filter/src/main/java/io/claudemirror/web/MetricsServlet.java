@@ -94,8 +94,7 @@ public class MetricsServlet extends HttpServlet {
         } else {
             throw new ServletException(EXPORT_PARAM + ": '" + export + "' is not one of mirror, all");
         }
-        scrape = new io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet(
-                new PrometheusExposition(registry, filter).registry());
+        scrape = Exporter.create(registry, filter);
         scrape.init(config);
     }
 
@@ -117,5 +116,18 @@ public class MetricsServlet extends HttpServlet {
             scrape.destroy();
         }
         super.destroy();
+    }
+
+    /**
+     * Every reference to the optional Prometheus classes lives here: the JVM verifies a class's methods when it
+     * loads it, and assigning the library's servlet to an {@code HttpServlet} field makes it load that servlet
+     * class. Kept out of {@code MetricsServlet} itself, a host without the dependency can still load it (and
+     * {@code ClaudeMirror.install} can ask {@link #available()}); this holder is loaded only on first use.
+     */
+    private static final class Exporter {
+        static HttpServlet create(MetricRegistry registry, MetricFilter filter) {
+            return new io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet(
+                    new PrometheusExposition(registry, filter).registry());
+        }
     }
 }
