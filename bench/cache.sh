@@ -35,6 +35,8 @@ pii:
   mode: redact
 audit:
   dir: $work/audit
+state:
+  dir: $work/state
 cache:
   enabled: true
   messages: all

@@ -55,11 +55,14 @@ audit:
   dir: ""
 YAML
 fi
+# Two mirror processes: each its own state.dir (the ownership index is one process's file).
+sed "s|^audit:|state:\n  dir: $work/state-host\naudit:|" "$work/mirror.yaml" > "$work/mirror-host.yaml"
+sed "s|^audit:|state:\n  dir: $work/state-demo\naudit:|" "$work/mirror.yaml" > "$work/mirror-demo.yaml"
 declare -A PID
 $SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.testkit.FakeAnthropicMain --port $FAKE > "$work/fake.log" 2>&1 & pids+=($!); PID[direct]=$!
 $SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.BareProxyMain $BARE http://127.0.0.1:$FAKE > "$work/bare.log" 2>&1 & pids+=($!); PID[bare]=$!
-$SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.MirrorHostMain $HOST "$work/mirror.yaml" > "$work/host.log" 2>&1 & pids+=($!); PID[host]=$!
-$SERVERS java $JAVA_OPTS -jar "$DEMO" --port $DEMO_PORT --config "$work/mirror.yaml" > "$work/demo.log" 2>&1 & pids+=($!); PID[demo]=$!
+$SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.MirrorHostMain $HOST "$work/mirror-host.yaml" > "$work/host.log" 2>&1 & pids+=($!); PID[host]=$!
+$SERVERS java $JAVA_OPTS -jar "$DEMO" --port $DEMO_PORT --config "$work/mirror-demo.yaml" > "$work/demo.log" 2>&1 & pids+=($!); PID[demo]=$!
 # CPU time (user+system, ms) a process has used: robust on a busy box, unlike requests/s.
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
 for port in $FAKE $BARE $HOST $DEMO_PORT; do
