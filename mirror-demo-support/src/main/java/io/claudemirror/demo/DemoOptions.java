@@ -1,24 +1,35 @@
 package io.claudemirror.demo;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The demo's command line: {@code [--port N] [--config FILE]}, also as {@code --port=N} / {@code --config=FILE}.
- * The configuration file may instead come from the environment variable {@value #CONFIG_ENV}; the command line
- * wins. No file means the embedded default (fake upstream, demo tenant).
+ * The demo's command line: {@code [--host ADDR] [--port N] [--config FILE]}, also as {@code --host=ADDR},
+ * {@code --port=N} / {@code --config=FILE}. The configuration file may instead come from the environment variable
+ * {@value #CONFIG_ENV}; the command line wins. No file means the embedded default (fake upstream, demo tenant).
+ * The demo listens on {@value #DEFAULT_HOST} only: a demo started with a real upstream key must not lend that key
+ * to everyone who can reach the port; {@code --host 0.0.0.0} (or one interface's address) opens it on purpose.
  *
  * @param port   the HTTP port, {@value #DEFAULT_PORT} unless given; 0 picks a free one
  * @param config the YAML file, or {@code null} for the embedded default
+ * @param host   the address to bind, {@value #DEFAULT_HOST} unless given
  */
-public record DemoOptions(int port, Path config) {
+public record DemoOptions(int port, Path config, String host) {
     public static final int DEFAULT_PORT = 8080;
+    public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String CONFIG_ENV = "MIRROR_CONFIG";
-    public static final String USAGE = "usage: java -jar mirror-jetty-demo.jar|mirror-tomcat-demo.jar [--port N] [--config FILE]"
-            + " (or env " + CONFIG_ENV + "=FILE)";
+    public static final String USAGE = "usage: java -jar mirror-jetty-demo.jar|mirror-tomcat-demo.jar"
+            + " [--host ADDR] [--port N] [--config FILE] (or env " + CONFIG_ENV + "=FILE);"
+            + " --host defaults to " + DEFAULT_HOST + " (this machine only), --host 0.0.0.0 listens on every interface";
 
-    /** Parses {@code args}; an unknown option, a bad port or a missing file throws with a message for the user. */
+    /** Options on the default host, {@value #DEFAULT_HOST}. */
+    public DemoOptions(int port, Path config) {
+        this(port, config, DEFAULT_HOST);
+    }
+
     /** For a demo's {@code main}: the options from the command line and environment, or usage and exit 2. */
     public static DemoOptions fromCommandLine(String[] args) {
         try {
@@ -30,8 +41,10 @@ public record DemoOptions(int port, Path config) {
         }
     }
 
+    /** Parses {@code args}; an unknown option, a bad port or host or a missing file throws with a message for the user. */
     public static DemoOptions parse(String[] args, Map<String, String> env) {
         int port = DEFAULT_PORT;
+        String host = DEFAULT_HOST;
         String config = env.get(CONFIG_ENV);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -39,7 +52,7 @@ public record DemoOptions(int port, Path config) {
             String value;
             if (arg.contains("=")) {
                 value = arg.substring(arg.indexOf('=') + 1);
-            } else if (name.equals("--port") || name.equals("--config")) {
+            } else if (name.equals("--port") || name.equals("--config") || name.equals("--host")) {
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException(name + " needs a value; " + USAGE);
                 }
@@ -50,17 +63,49 @@ public record DemoOptions(int port, Path config) {
             switch (name) {
                 case "--port" -> port = port(value);
                 case "--config" -> config = value;
+                case "--host" -> host = host(value);
                 default -> throw new IllegalArgumentException("unknown argument '" + arg + "'; " + USAGE);
             }
         }
         if (config == null || config.isBlank()) {
-            return new DemoOptions(port, null);
+            return new DemoOptions(port, null, host);
         }
         Path file = Path.of(config);
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("configuration file not found: " + file.toAbsolutePath());
         }
-        return new DemoOptions(port, file);
+        return new DemoOptions(port, file, host);
+    }
+
+    /** A literal address (IPv4 or IPv6) or a name this machine resolves; checked here so a typo is not a bind error. */
+    private static String host(String value) {
+        String h = value.trim();
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (h.isEmpty()) {
+            throw new IllegalArgumentException("--host needs an address, e.g. 127.0.0.1 or 0.0.0.0; " + USAGE);
+        }
+        try {
+            InetAddress.getByName(h);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("--host '" + value + "' cannot be resolved to an address; " + USAGE);
+        }
+        return h;
+    }
+
+    /**
+     * The base URL to print for clients on this machine: the bound address itself, or {@code localhost} when
+     * bound to every interface.
+     */
+    public static String baseUrl(String host, int port) {
+        String h;
+        try {
+            h = InetAddress.getByName(host).isAnyLocalAddress() ? "localhost" : host;
+        } catch (UnknownHostException e) {
+            h = host;
+        }
+        return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
     }
 
     private static int port(String value) {

@@ -18,7 +18,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /** Adapters from the outside forms of configuration (YAML, flat key/value pairs) onto {@link ConfigReader}. */
 public final class ConfigLoader {
-    private static final Pattern SEGMENT = Pattern.compile("([A-Za-z][A-Za-z0-9]*)(?:\\[(\\d+)])?");
+    // Names are the YAML keys; map keys (upstreamKeys names an upstream) may also hold digits, "-" and "_".
+    private static final Pattern SEGMENT = Pattern.compile("([A-Za-z0-9_-]+)(?:\\[(\\d+)])?");
 
     private ConfigLoader() {
     }

@@ -65,6 +65,15 @@ class ConfigTest {
     }
 
     @Test
+    void flatPropertiesAcceptUpstreamNamesWithHyphensAsMapKeys() {
+        MirrorConfig c = ConfigLoader.fromProperties(java.util.Map.of(
+                "upstreams[0].name", "fake-anthropic", "upstreams[0].url", "http://127.0.0.1:9",
+                "tenants[0].id", "a", "tenants[0].keys", "plain:k",
+                "tenants[0].upstreamKeys.fake-anthropic", "sk-own"), java.util.Map.of());
+        assertThat(c.tenants().get(0).upstreamKey("fake-anthropic")).isEqualTo("sk-own");
+    }
+
+    @Test
     void readsEveryContractKey() {
         MirrorConfig c = yaml(FULL);
         assertThat(c.mountPath()).isEqualTo("/claude");

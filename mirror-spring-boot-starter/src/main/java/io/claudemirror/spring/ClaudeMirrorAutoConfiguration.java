@@ -4,7 +4,9 @@ import com.codahale.metrics.MetricRegistry;
 import io.claudemirror.ClaudeMirror;
 import io.claudemirror.MirrorRuntime;
 import io.claudemirror.config.MirrorConfig;
+import io.claudemirror.container.MirrorErrorReportValve;
 import java.time.Duration;
+import org.apache.catalina.Host;
 import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -62,8 +64,11 @@ public class ClaudeMirrorAutoConfiguration {
     }
 
     /**
-     * Tomcat's connection timeout (default 60 s) would cut a stream that is silent longer than that; it is set
-     * above the mirror's own idle timeout, so the mirror times a silent upstream out first, with an envelope.
+     * Embedded Tomcat, set for the mirror. The connection timeout (default 60 s) is set above the mirror's own idle
+     * timeout, so the mirror times a silent upstream out first, with an envelope; while a request body arrives the
+     * shorter upload timeout ({@code timeouts.bodyRead}) applies instead, so a client that stalls mid-body holds a
+     * thread that long at most. And the host's error report valve becomes {@link MirrorErrorReportValve}: what
+     * Tomcat refuses itself under the mount gets the Anthropic envelope, the host's other paths keep its pages.
      */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.apache.catalina.startup.Tomcat")
@@ -78,11 +83,30 @@ public class ClaudeMirrorAutoConfiguration {
         WebServerFactoryCustomizer<TomcatServletWebServerFactory> claudeMirrorTomcatTimeouts(MirrorConfig config) {
             Duration mirrorIdle = config.timeouts().idle();
             Duration idle = (mirrorIdle.compareTo(MIN_IDLE) > 0 ? mirrorIdle : MIN_IDLE).plus(MARGIN);
+            Duration bodyRead = config.timeouts().bodyRead();
             return factory -> factory.addConnectorCustomizers(connector -> {
                 if (connector.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
                     http.setConnectionTimeout((int) idle.toMillis());
                     http.setKeepAliveTimeout((int) KEEP_ALIVE.toMillis());
+                    if (bodyRead != null && !bodyRead.isZero() && bodyRead.compareTo(idle) < 0) {
+                        // Tomcat's read timeout while the request body is read; the long one applies again after.
+                        http.setDisableUploadTimeout(false);
+                        http.setConnectionUploadTimeout((int) bodyRead.toMillis());
+                    }
                 }
+            });
+        }
+
+        @Bean
+        @ConditionalOnMissingBean(name = "claudeMirrorTomcatErrorPages")
+        WebServerFactoryCustomizer<TomcatServletWebServerFactory> claudeMirrorTomcatErrorPages(MirrorConfig config) {
+            String mountPath = config.mountPath();
+            return factory -> factory.addContextCustomizers(context -> {
+                // The valves see paths from the host's root: server.servlet.context-path comes first.
+                String fromRoot = context.getPath() + mountPath;
+                MirrorErrorReportValve.install((Host) context.getParent(), fromRoot);
+                // Boot's /error page would otherwise answer Tomcat's own sendError under the mount (e.g. its 408).
+                MirrorErrorReportValve.installOnContext(context, fromRoot);
             });
         }
     }

@@ -2,8 +2,11 @@ package io.claudemirror.spring;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -12,7 +15,8 @@ import org.springframework.util.unit.DataSize;
  * {@code apiKey}, environment variables such as {@code CLAUDE_MIRROR_MOUNTPATH}). Unset properties keep the
  * mirror's own defaults: every value is handed to the mirror's one validator ({@link MirrorConfigFactory}), so a
  * bad value stops start-up with a message naming the key, as a bad YAML file does. Unknown keys under the prefix
- * are refused too.
+ * are refused too, so every key the YAML reader accepts has a property here ({@code StarterPropertiesTest} binds
+ * each one).
  */
 @ConfigurationProperties(prefix = "claude.mirror", ignoreUnknownFields = false)
 public class ClaudeMirrorProperties {
@@ -38,6 +42,13 @@ public class ClaudeMirrorProperties {
     private final Pii pii = new Pii();
     private final Audit audit = new Audit();
     private final Redis redis = new Redis();
+    private final Admin admin = new Admin();
+    /** Public base URL of the mirror (e.g. https://ai.example.com/claude), used to rewrite batch results_url. */
+    private String publicBaseUrl;
+    private final State state = new State();
+    /** Circuit breaker, probes, stickiness and pacing of the upstream choice. */
+    @NestedConfigurationProperty
+    private final RoutingProperties routing = new RoutingProperties();
 
     public boolean isEnabled() { return enabled; }
     public void setEnabled(boolean enabled) { this.enabled = enabled; }
@@ -61,6 +72,11 @@ public class ClaudeMirrorProperties {
     public Pii getPii() { return pii; }
     public Audit getAudit() { return audit; }
     public Redis getRedis() { return redis; }
+    public Admin getAdmin() { return admin; }
+    public String getPublicBaseUrl() { return publicBaseUrl; }
+    public void setPublicBaseUrl(String publicBaseUrl) { this.publicBaseUrl = publicBaseUrl; }
+    public State getState() { return state; }
+    public RoutingProperties getRouting() { return routing; }
 
     /** One upstream Anthropic API (or relay). */
     public static class Upstream {
@@ -76,6 +92,8 @@ public class ClaudeMirrorProperties {
         private Boolean backup;
         /** Least time between two requests sent to this upstream (default 0ms). */
         private Duration minInterval;
+        /** Free-form region label, shown in /health and metrics (default empty). */
+        private String region;
 
         public String getName() { return name; }
         public void setName(String name) { this.name = name; }
@@ -89,6 +107,8 @@ public class ClaudeMirrorProperties {
         public void setBackup(Boolean backup) { this.backup = backup; }
         public Duration getMinInterval() { return minInterval; }
         public void setMinInterval(Duration minInterval) { this.minInterval = minInterval; }
+        public String getRegion() { return region; }
+        public void setRegion(String region) { this.region = region; }
     }
 
     /** Timeouts of the exchange with the upstream. */
@@ -99,6 +119,8 @@ public class ClaudeMirrorProperties {
         private Duration idle;
         /** Longest whole exchange (default 10m). */
         private Duration total;
+        /** The whole request body must arrive within this, else 408 (default 30s; 0 disables). */
+        private Duration bodyRead;
 
         public Duration getConnect() { return connect; }
         public void setConnect(Duration connect) { this.connect = connect; }
@@ -106,6 +128,8 @@ public class ClaudeMirrorProperties {
         public void setIdle(Duration idle) { this.idle = idle; }
         public Duration getTotal() { return total; }
         public void setTotal(Duration total) { this.total = total; }
+        public Duration getBodyRead() { return bodyRead; }
+        public void setBodyRead(Duration bodyRead) { this.bodyRead = bodyRead; }
     }
 
     /** How clients authenticate. */
@@ -130,6 +154,8 @@ public class ClaudeMirrorProperties {
         private Integer priority;
         /** PII mode for this tenant: off, detect, mask, redact or block. */
         private String pii;
+        /** Upstream name to the credential used for this tenant instead of the upstream's api-key. */
+        private Map<String, String> upstreamKeys = new LinkedHashMap<>();
 
         public String getId() { return id; }
         public void setId(String id) { this.id = id; }
@@ -142,6 +168,8 @@ public class ClaudeMirrorProperties {
         public void setPriority(Integer priority) { this.priority = priority; }
         public String getPii() { return pii; }
         public void setPii(String pii) { this.pii = pii; }
+        public Map<String, String> getUpstreamKeys() { return upstreamKeys; }
+        public void setUpstreamKeys(Map<String, String> upstreamKeys) { this.upstreamKeys = upstreamKeys; }
     }
 
     /** A tenant's limits; 0 or unset means unlimited. */
@@ -199,9 +227,17 @@ public class ClaudeMirrorProperties {
     public static class Failover {
         /** Attempts per request, the first included (default min(3, upstreams)). */
         private Integer maxAttempts;
+        /** No new attempt once this has passed since the request arrived (default 30s; 0: only timeouts.total). */
+        private Duration deadline;
+        /** An attempt without response headers within this tries the next upstream (default 0: off). */
+        private Duration firstByteTimeout;
 
         public Integer getMaxAttempts() { return maxAttempts; }
         public void setMaxAttempts(Integer v) { this.maxAttempts = v; }
+        public Duration getDeadline() { return deadline; }
+        public void setDeadline(Duration v) { this.deadline = v; }
+        public Duration getFirstByteTimeout() { return firstByteTimeout; }
+        public void setFirstByteTimeout(Duration v) { this.firstByteTimeout = v; }
     }
 
     /** The proxy's HTTP client. */
@@ -235,6 +271,10 @@ public class ClaudeMirrorProperties {
         private Boolean shared;
         /** Non-empty: entries survive a restart in this directory. */
         private String diskDir;
+        /** Largest response kept as an entry (default 4MB, at least 1KB). */
+        private DataSize maxEntryBytes;
+        /** Bound of the disk tier (default 512MB, at least max-entry-bytes). */
+        private DataSize diskMaxBytes;
 
         public Boolean getEnabled() { return enabled; }
         public void setEnabled(Boolean v) { this.enabled = v; }
@@ -248,6 +288,10 @@ public class ClaudeMirrorProperties {
         public void setShared(Boolean v) { this.shared = v; }
         public String getDiskDir() { return diskDir; }
         public void setDiskDir(String v) { this.diskDir = v; }
+        public DataSize getMaxEntryBytes() { return maxEntryBytes; }
+        public void setMaxEntryBytes(DataSize v) { this.maxEntryBytes = v; }
+        public DataSize getDiskMaxBytes() { return diskMaxBytes; }
+        public void setDiskMaxBytes(DataSize v) { this.diskMaxBytes = v; }
     }
 
     /** Personal data in prompts. */
@@ -287,5 +331,27 @@ public class ClaudeMirrorProperties {
 
         public String getUri() { return uri; }
         public void setUri(String v) { this.uri = v; }
+    }
+
+    /** Who may see /health details, /metrics and /mirror/status. */
+    public static class Admin {
+        /** Admin keys, in the forms of tenant keys (sha256:HEX or plain:KEY). */
+        private List<String> keys = new ArrayList<>();
+        /** Whether a loopback caller counts as admin (default false). */
+        private Boolean trustLoopback;
+
+        public List<String> getKeys() { return keys; }
+        public void setKeys(List<String> v) { this.keys = v; }
+        public Boolean getTrustLoopback() { return trustLoopback; }
+        public void setTrustLoopback(Boolean v) { this.trustLoopback = v; }
+    }
+
+    /** Durable mirror state. */
+    public static class State {
+        /** Directory of the file/batch ownership index (default ./mirror-state). */
+        private String dir;
+
+        public String getDir() { return dir; }
+        public void setDir(String v) { this.dir = v; }
     }
 }

@@ -36,10 +36,12 @@ public final class MirrorConfigFactory {
             put(f, k + "weight", u.getWeight());
             put(f, k + "backup", u.getBackup());
             put(f, k + "minInterval", u.getMinInterval());
+            put(f, k + "region", u.getRegion());
         }
         put(f, "timeouts.connect", p.getTimeouts().getConnect());
         put(f, "timeouts.idle", p.getTimeouts().getIdle());
         put(f, "timeouts.total", p.getTimeouts().getTotal());
+        put(f, "timeouts.bodyRead", p.getTimeouts().getBodyRead());
         put(f, "maxRequestBytes", p.getMaxRequestBytes());
         put(f, "auth.mode", p.getAuth().getMode());
         for (int i = 0; i < p.getTenants().size(); i++) {
@@ -55,12 +57,31 @@ public final class MirrorConfigFactory {
             put(f, k + "models", t.getModels());
             put(f, k + "priority", t.getPriority());
             put(f, k + "pii", t.getPii());
+            for (Map.Entry<String, String> e : t.getUpstreamKeys().entrySet()) {
+                put(f, k + "upstreamKeys." + e.getKey(), e.getValue());
+            }
         }
         put(f, "rateLimit.mode", p.getRateLimit().getMode());
         put(f, "qos.maxInFlight", p.getQos().getMaxInFlight());
         put(f, "qos.maxQueueWait", p.getQos().getMaxQueueWait());
         put(f, "qos.maxQueued", p.getQos().getMaxQueued());
         put(f, "failover.maxAttempts", p.getFailover().getMaxAttempts());
+        put(f, "failover.deadline", p.getFailover().getDeadline());
+        put(f, "failover.firstByteTimeout", p.getFailover().getFirstByteTimeout());
+        RoutingProperties r = p.getRouting();
+        put(f, "routing.breaker.consecutiveFailures", r.getBreaker().getConsecutiveFailures());
+        put(f, "routing.breaker.errorRatePercent", r.getBreaker().getErrorRatePercent());
+        put(f, "routing.breaker.minRequests", r.getBreaker().getMinRequests());
+        put(f, "routing.breaker.window", r.getBreaker().getWindow());
+        put(f, "routing.breaker.cooldown", r.getBreaker().getCooldown());
+        put(f, "routing.breaker.maxCooldown", r.getBreaker().getMaxCooldown());
+        put(f, "routing.probe.interval", r.getProbe().getInterval());
+        put(f, "routing.probe.timeout", r.getProbe().getTimeout());
+        put(f, "routing.sticky.enabled", r.getSticky().getEnabled());
+        put(f, "routing.sticky.ttl", r.getSticky().getTtl());
+        put(f, "routing.sticky.maxEntries", r.getSticky().getMaxEntries());
+        put(f, "routing.latencyDecay", r.getLatencyDecay());
+        put(f, "routing.maxPacingWait", r.getMaxPacingWait());
         put(f, "proxy.maxThreads", p.getProxy().getMaxThreads());
         put(f, "proxy.maxConnectionsPerUpstream", p.getProxy().getMaxConnectionsPerUpstream());
         put(f, "proxy.forwardClientAddress", p.getProxy().getForwardClientAddress());
@@ -70,12 +91,18 @@ public final class MirrorConfigFactory {
         put(f, "cache.messages", p.getCache().getMessages());
         put(f, "cache.shared", p.getCache().getShared());
         put(f, "cache.diskDir", p.getCache().getDiskDir());
+        put(f, "cache.maxEntryBytes", p.getCache().getMaxEntryBytes());
+        put(f, "cache.diskMaxBytes", p.getCache().getDiskMaxBytes());
         put(f, "pii.mode", p.getPii().getMode());
         put(f, "audit.dir", p.getAudit().getDir());
         put(f, "audit.retention", p.getAudit().getRetention());
         put(f, "audit.sink", p.getAudit().getSink());
         put(f, "audit.hashChain", p.getAudit().getHashChain());
         put(f, "redis.uri", p.getRedis().getUri());
+        put(f, "admin.keys", p.getAdmin().getKeys());
+        put(f, "admin.trustLoopback", p.getAdmin().getTrustLoopback());
+        put(f, "publicBaseUrl", p.getPublicBaseUrl());
+        put(f, "state.dir", p.getState().getDir());
         return f;
     }
 

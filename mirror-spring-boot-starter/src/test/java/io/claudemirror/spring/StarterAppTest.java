@@ -17,10 +17,12 @@ import io.claudemirror.config.ConfigException;
 import io.claudemirror.spring.app.StarterOnlyApp;
 import io.claudemirror.testkit.FakeAnthropic;
 import io.claudemirror.testkit.RecordedRequest;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,6 +143,30 @@ class StarterAppTest {
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).contains("\"claudeMirror\":{\"status\":\"UP\"")
                     .contains("\"fake\":{\"healthy\":true").doesNotContain(UPSTREAM_KEY);
+        }
+
+        /** The starter puts its error valve on Tomcat: what Tomcat refuses under the mount is an envelope. */
+        @Test
+        void tomcatsOwnRefusalsUnderTheMountGetTheEnvelopeAndTheHostKeepsItsPages() throws Exception {
+            for (String target : new String[] {"/claude/v1/%zz", "/claude/v1/%2e%2e/%2e%2e/actuator/health",
+                    "/claude/../actuator/health"}) {
+                String reply = rawGet(target);
+                assertThat(reply).startsWith("HTTP/1.1 400").containsIgnoringCase("content-type: application/json")
+                        .contains("{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\"")
+                        .containsPattern("request-id: req_[0-9A-Za-z]{24}").doesNotContainIgnoringCase("<html");
+            }
+            assertThat(rawGet("/%zz")).startsWith("HTTP/1.1 400").containsIgnoringCase("<html")
+                    .doesNotContain("\"type\":\"error\"");
+        }
+
+        /** A request line written as is (no client would send these), answered until the server closes. */
+        String rawGet(String target) throws Exception {
+            try (Socket socket = new Socket("127.0.0.1", port(app))) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            }
         }
 
         @Test

@@ -8,7 +8,12 @@ import com.codahale.metrics.MetricRegistry;
 import io.claudemirror.MirrorContextListener;
 import io.claudemirror.config.ConfigException;
 import io.claudemirror.config.MirrorConfig;
+import io.claudemirror.container.JettyUploadTimeout;
+import io.claudemirror.container.MirrorJettyErrorHandler;
 import io.claudemirror.metrics.MirrorMetrics;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -26,8 +31,12 @@ import org.slf4j.LoggerFactory;
  * A host application on embedded Jetty 12 (ee10) that mounts the Claude mirror the way an existing web app
  * would: through its {@code WEB-INF/web.xml} (listener, filters, servlets), beside its own page at {@code /}.
  * <pre>
- * java -jar mirror-jetty-demo.jar [--port N] [--config FILE]
+ * java -jar mirror-jetty-demo.jar [--host ADDR] [--port N] [--config FILE]
  * </pre>
+ * It listens on 127.0.0.1 unless {@code --host} names another address. Requests Jetty refuses itself under
+ * {@code /v1} (an ambiguous or undecodable path, an oversized header) get the Anthropic error envelope from
+ * {@link MirrorJettyErrorHandler}; a request body that stalls is cut after {@code timeouts.bodyRead} of silence by
+ * {@link JettyUploadTimeout}, while the connector's long idle timeout keeps quiet streams and keep-alive alive.
  * The launcher hands the web application two things, as a host's own bootstrap would: the configuration file, as
  * the context-param {@value MirrorContextListener#CONFIG_PARAM} that {@link MirrorContextListener} reads, and the
  * host's Dropwizard {@link MetricRegistry}, as the context attribute {@link MirrorMetrics#REGISTRY_ATTRIBUTE} the
@@ -49,14 +58,13 @@ public final class JettyDemo {
         DemoOptions options = DemoOptions.fromCommandLine(args);
         Running running;
         try {
-            running = start(options.port(), options.config());
+            running = start(options.host(), options.port(), options.config());
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             System.exit(1);
             return;
         }
-        System.out.println(Instructions.text("Jetty 12 (web.xml host)", "http://localhost:" + running.port(),
-                running.source()));
+        System.out.println(Instructions.text("Jetty 12 (web.xml host)", running.url(), running.source()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running.close();
@@ -65,11 +73,16 @@ public final class JettyDemo {
         stopped.await();
     }
 
-    /**
-     * Starts the host on {@code port} (0: a free one) with the YAML {@code config}, or the embedded default when
-     * it is {@code null}. A bad configuration throws before the port is bound.
-     */
+    /** {@link #start(String, int, Path)} on 127.0.0.1. */
     public static Running start(int port, Path config) throws Exception {
+        return start(DemoOptions.DEFAULT_HOST, port, config);
+    }
+
+    /**
+     * Starts the host on {@code host}:{@code port} (0: a free port) with the YAML {@code config}, or the embedded
+     * default when it is {@code null}. A bad configuration throws before the port is bound.
+     */
+    public static Running start(String host, int port, Path config) throws Exception {
         MirrorSource source = config == null ? MirrorSource.embeddedDefault() : MirrorSource.file(config);
         try {
             MirrorConfig mirror = source.config();
@@ -78,10 +91,12 @@ public final class JettyDemo {
                 throw new ConfigException("mountPath", "this demo maps the mirror at /v1/* in WEB-INF/web.xml;"
                         + " leave mountPath empty (the Tomcat demo installs in code and honours it)");
             }
-            Server server = newServer(port, mirror.timeouts().idle());
+            Server server = newServer(host, port, mirror.timeouts().idle());
             MetricRegistry metrics = new MetricRegistry();
             WebAppContext app = newWebApp(server, source, metrics);
-            server.setHandler(app);
+            // JSON envelopes for what Jetty refuses before the web application sees it, HTML for the host's paths.
+            MirrorJettyErrorHandler.install(server, mirror.mountPath());
+            server.setHandler(new JettyUploadTimeout(app, mirror.timeouts().bodyRead()));
             try {
                 server.start();
             } catch (Exception e) {
@@ -89,8 +104,7 @@ public final class JettyDemo {
                 throw e;
             }
             Running running = new Running(server, source, metrics);
-            LOG.info("Acme host app (Jetty) listening on http://localhost:{}/ with the Claude mirror at /v1",
-                    running.port());
+            LOG.info("Acme host app (Jetty) listening on {}/ with the Claude mirror at /v1", running.url());
             return running;
         } catch (Exception e) {
             source.close();
@@ -98,7 +112,7 @@ public final class JettyDemo {
         }
     }
 
-    static Server newServer(int port, Duration mirrorIdle) {
+    static Server newServer(String host, int port, Duration mirrorIdle) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("acme-host");
         Server server = new Server(threads);
@@ -106,7 +120,9 @@ public final class JettyDemo {
         http.setSendServerVersion(false); // the host does not announce itself, and the mirror hides upstream's
         http.setSendXPoweredBy(false);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(host);
         connector.setPort(port);
+        // Long, for quiet streams and keep-alive; a stalled upload is cut sooner by JettyUploadTimeout.
         Duration idle = mirrorIdle.compareTo(MIN_IDLE) > 0 ? mirrorIdle : MIN_IDLE;
         connector.setIdleTimeout(idle.plus(IDLE_MARGIN).toMillis());
         server.addConnector(connector);
@@ -140,12 +156,27 @@ public final class JettyDemo {
         }
 
         public int port() {
-            return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+            return connector().getLocalPort();
         }
 
-        /** {@code http://localhost:PORT}, the base URL clients use. */
+        /** The address the connector is bound to (127.0.0.1 unless started with another host). */
+        public String host() {
+            return connector().getHost();
+        }
+
+        /** The socket address the server actually listens on. */
+        public InetSocketAddress boundAddress() throws IOException {
+            return (InetSocketAddress) ((ServerSocketChannel) connector().getTransport())
+                    .getLocalAddress();
+        }
+
+        /** {@code http://127.0.0.1:PORT} (or the bound host; {@code localhost} when bound to every interface). */
         public String url() {
-            return "http://localhost:" + port();
+            return DemoOptions.baseUrl(host(), port());
+        }
+
+        private ServerConnector connector() {
+            return (ServerConnector) server.getConnectors()[0];
         }
 
         MirrorSource source() {

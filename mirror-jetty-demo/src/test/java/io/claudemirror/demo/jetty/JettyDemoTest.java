@@ -265,14 +265,35 @@ class JettyDemoTest {
         }
     }
 
-    /** The shipped example documents every key; it must stay a file the mirror accepts. */
+    /**
+     * The shipped example documents every key and holds no usable credential (issue 7, point 14): with its
+     * environment set it is a file the mirror accepts, every key comes from the environment, none is plain:.
+     */
     @Test
-    void exampleConfigurationLoads() throws Exception {
+    void exampleConfigurationLoadsFromTheEnvironmentAndHoldsNoUsableKey() throws Exception {
+        String digest = "sha256:" + "ab".repeat(32);
+        Map<String, String> env = Map.of("ANTHROPIC_API_KEY", "sk-ant-example", "MIRROR_TEAM_A_KEY_SHA256", digest);
         try (Reader yaml = Files.newBufferedReader(Path.of("mirror.example.yaml"))) {
-            MirrorConfig config = ConfigLoader.fromYaml(yaml, Map.of("ANTHROPIC_API_KEY", "sk-ant-example"));
+            MirrorConfig config = ConfigLoader.fromYaml(yaml, env);
             assertThat(config.upstreams()).singleElement().satisfies(u -> assertThat(u.apiKey()).isEqualTo("sk-ant-example"));
-            assertThat(config.tenants()).singleElement().satisfies(t -> assertThat(t.models()).containsExactly("claude-*"));
+            assertThat(config.tenants()).singleElement().satisfies(t -> {
+                assertThat(t.models()).containsExactly("claude-*");
+                assertThat(t.keys()).containsExactly(digest);
+            });
+            assertThat(config.tenants()).flatMap(MirrorConfig.Tenant::keys).noneMatch(k -> k.startsWith("plain:"));
+            assertThat(config.admin().keys()).noneMatch(k -> k.startsWith("plain:"));
+            assertThat(config.admin().trustLoopback()).isFalse();
             assertThat(config.pii().mode()).isEqualTo(MirrorConfig.PiiMode.REDACT);
+            assertThat(config.timeouts().bodyRead()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(config.publicBaseUrl()).isEmpty();
+        }
+        // Outside comments, no line carries a key in the clear.
+        assertThat(Files.readAllLines(Path.of("mirror.example.yaml")).stream()
+                .map(line -> line.contains("#") ? line.substring(0, line.indexOf('#')) : line))
+                .noneMatch(line -> line.contains("plain:") || line.contains("sk-"));
+        try (Reader yaml = Files.newBufferedReader(Path.of("mirror.example.yaml"))) {
+            assertThatThrownBy(() -> ConfigLoader.fromYaml(yaml, Map.of("ANTHROPIC_API_KEY", "sk-ant-example")))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("MIRROR_TEAM_A_KEY_SHA256");
         }
     }
 
