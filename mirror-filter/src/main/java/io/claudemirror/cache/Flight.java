@@ -54,6 +54,8 @@ final class Flight {
             state = State.RECEIVING;
             this.contentType = contentType;
             this.sse = sse;
+            // Streaming followers that joined before the answer began wait for exactly this.
+            notifyAll();
         }
     }
 

@@ -166,6 +166,37 @@ class SingleFlightTest {
         assertThat(fake.journal().size()).isEqualTo(1);
     }
 
+    /**
+     * Streaming followers that join before the leader's answer has even begun (the upstream is slow to send its
+     * headers) are woken when it begins, and get its events live, not after the end.
+     */
+    @ParameterizedTest
+    @EnumSource(Container.class)
+    void streamingFollowersThatJoinBeforeTheAnswerBeginsGetItLive(Container container) throws Exception {
+        start(container);
+        fake.enqueue(io.claudemirror.testkit.Fault.delay(java.time.Duration.ofMillis(1500)));
+        CountDownLatch followersStreaming = new CountDownLatch(3);
+        List<String> gateProblems = new CopyOnWriteArrayList<>();
+        fake.eventGate(i -> {
+            if (i == 2 && !followersStreaming.await(10, TimeUnit.SECONDS)) {
+                gateProblems.add("streaming followers had no event before the leader's stream went on");
+            }
+        });
+        CompletableFuture<String> leader = stream(null);
+        fake.journal().await(1, java.time.Duration.ofSeconds(10));
+        List<CompletableFuture<String>> streams = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            streams.add(stream(followersStreaming));
+        }
+        assertThat(awaitFollowers(3)).as("joined while the upstream still held its headers").isTrue();
+        assertThat(leader.get(30, TimeUnit.SECONDS)).startsWith("200 MISS");
+        for (CompletableFuture<String> f : streams) {
+            assertThat(streamedText(f.get(30, TimeUnit.SECONDS))).isEqualTo(TEXT);
+        }
+        assertThat(gateProblems).isEmpty();
+        assertThat(fake.journal().size()).isEqualTo(1);
+    }
+
     @ParameterizedTest
     @EnumSource(Container.class)
     void whenTheLeaderFailsOrLeavesAFollowerGoesUpstreamForTheOthers(Container container) throws Exception {
