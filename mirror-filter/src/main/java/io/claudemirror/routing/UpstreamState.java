@@ -31,6 +31,8 @@ public final class UpstreamState {
     private volatile long pausedUntilMillis;
     private final long minIntervalNanos;
     private final AtomicLong nextSlotNanos = new AtomicLong(Long.MIN_VALUE);
+    /** Cluster mode: pacing slots shared with the other nodes (null: this node's own). */
+    volatile SharedRouting shared;
 
     /** With default routing settings and the system clocks. */
     UpstreamState(Upstream upstream) {
@@ -65,6 +67,20 @@ public final class UpstreamState {
     public long reserveSendSlot(long maxWaitNanos) {
         if (minIntervalNanos <= 0) {
             return 0;
+        }
+        SharedRouting shared = this.shared;
+        if (shared != null) {
+            try {
+                long waitMillis = shared.reserveSendSlot(upstream.name(), Math.max(1, minIntervalNanos / 1_000_000),
+                        maxWaitNanos == Long.MAX_VALUE ? Long.MAX_VALUE : maxWaitNanos / 1_000_000);
+                if (waitMillis < 0) {
+                    pacingRefusals.incrementAndGet();
+                    return -1;
+                }
+                return waitMillis * 1_000_000;
+            } catch (RuntimeException e) {
+                // The shared store cannot answer: pace on this node's own slots for this request.
+            }
         }
         long now = nanos.getAsLong();
         while (true) {

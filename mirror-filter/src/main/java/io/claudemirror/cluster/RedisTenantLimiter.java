@@ -1,0 +1,291 @@
+package io.claudemirror.cluster;
+
+import io.claudemirror.config.MirrorConfig.Limits;
+import io.claudemirror.config.MirrorConfig.Tenant;
+import io.claudemirror.ratelimit.Admission;
+import io.claudemirror.ratelimit.Headroom;
+import io.claudemirror.ratelimit.LimitKind;
+import io.claudemirror.ratelimit.LocalTenantLimiter;
+import io.claudemirror.ratelimit.TenantLimiter;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tenant limits shared by every node through Redis: the buckets through Bucket4j's Lettuce proxy manager
+ * ({@link SharedBuckets}), concurrency permits as leases ({@link PermitLeases}).
+ *
+ * <p>All-or-nothing without a lock across buckets: the permit is taken first, then each bucket in turn with an
+ * atomic consume; when one refuses, what was taken is given back (the permit released, tokens added back). No
+ * step can over-admit, because each bucket's consume is atomic in Redis. The cost of not holding one lock over
+ * all of them: between a take and its refund, a concurrent request may see those tokens missing and be refused
+ * although it would have fitted. Requests are taken first and refused most often, so in practice the window is
+ * one round trip on the token buckets of a tenant at its token limit. (One Lua script over all buckets would
+ * close it, but would mean writing our own token bucket instead of Bucket4j's, whose state format we cannot
+ * script against.)
+ *
+ * <p>Redis trouble ({@link RedisStore} down): with {@code redis.failurePolicy: open} each node falls back to its
+ * own local buckets (the per-node limits of before), with {@code closed} limited requests are refused with a 429
+ * naming the outage. A grant is settled where it was made: a Redis grant whose settlement fails leaves its
+ * reservation charged (the safe side) and its lease to expire.
+ */
+public final class RedisTenantLimiter implements TenantLimiter {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisTenantLimiter.class);
+    private static final long CONCURRENCY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final RedisStore store;
+    private final TimeMeter clock;
+    private final LocalTenantLimiter local;
+    private final PermitLeases leases;
+    private final ConcurrentHashMap<String, SharedBuckets> buckets = new ConcurrentHashMap<>();
+
+    /** What a Redis grant holds for its settlement. */
+    record Grant(SharedBuckets buckets, String lease) {
+    }
+
+    public RedisTenantLimiter(RedisStore store, List<Tenant> tenants, TimeMeter clock) {
+        this.store = store;
+        this.clock = clock;
+        this.local = new LocalTenantLimiter(tenants, clock);
+        this.leases = new PermitLeases(store);
+    }
+
+    private SharedBuckets buckets(Tenant tenant) {
+        RedisStore.Link link = store.link();
+        if (link == null) {
+            throw new RedisUnavailableException("Redis not connected yet", null);
+        }
+        SharedBuckets b = buckets.get(tenant.id());
+        if (b == null || b.manager != managerFor(link)) {
+            b = new SharedBuckets(store, managerFor(link), tenant.id(), tenant.limits(), clock);
+            buckets.put(tenant.id(), b);
+        }
+        return b;
+    }
+
+    private volatile RedisStore.Link managerLink;
+    private volatile ProxyManager<String> manager;
+
+    private ProxyManager<String> managerFor(RedisStore.Link link) {
+        if (managerLink != link) {
+            synchronized (this) {
+                if (managerLink != link) {
+                    manager = SharedBuckets.manager(link, clock, store.config().timeout());
+                    managerLink = link;
+                }
+            }
+        }
+        return manager;
+    }
+
+    @Override
+    public Admission admit(Tenant tenant, long inputTokens, long outputTokens, boolean permit) {
+        Limits l = tenant.limits();
+        long in = Math.max(0, inputTokens);
+        long out = Math.max(0, outputTokens);
+        // The same reservations as the local limiter, so a request's fate does not depend on where limits live.
+        if (l.outputTokensPerMinute() > 0 && out > l.outputTokensPerMinute()) {
+            return Admission.rejected(LimitKind.OUTPUT_TOKENS, Long.MAX_VALUE, false);
+        }
+        if (l.tokensPerDay() > 0 && out > l.tokensPerDay()) {
+            return Admission.rejected(LimitKind.TOKENS_PER_DAY, Long.MAX_VALUE, false);
+        }
+        if (!store.up()) {
+            return whileDown(tenant, inputTokens, outputTokens, permit);
+        }
+        long inputReservation = l.inputTokensPerMinute() > 0 ? Math.min(in, l.inputTokensPerMinute()) : 0;
+        long outputReservation = l.outputTokensPerMinute() > 0 ? out : 0;
+        long dailyOutput = l.tokensPerDay() > 0 ? out : 0;
+        long dailyInput = l.tokensPerDay() > 0 ? Math.min(in, l.tokensPerDay() - out) : 0;
+        boolean withPermit = permit && l.maxConcurrent() > 0;
+        String lease = null;
+        SharedBuckets b = null;
+        int taken = 0;
+        try {
+            b = buckets(tenant);
+            if (withPermit) {
+                lease = leases.acquire(tenant.id(), l.maxConcurrent());
+                if (lease == null) {
+                    return Admission.rejected(LimitKind.CONCURRENT, CONCURRENCY_WAIT_NANOS, true);
+                }
+            }
+            long wait = take(b.requests, 1);
+            LimitKind refusedBy = LimitKind.REQUESTS;
+            if (wait == 0) {
+                taken = 1;
+                wait = take(b.input, inputReservation);
+                refusedBy = LimitKind.INPUT_TOKENS;
+            }
+            if (wait == 0) {
+                taken = 2;
+                wait = take(b.output, outputReservation);
+                refusedBy = LimitKind.OUTPUT_TOKENS;
+            }
+            if (wait == 0) {
+                taken = 3;
+                wait = take(b.daily, dailyInput + dailyOutput);
+                refusedBy = LimitKind.TOKENS_PER_DAY;
+            }
+            if (wait == 0) {
+                return Admission.granted(new Grant(b, lease), inputReservation, outputReservation, dailyInput,
+                        dailyOutput, lease != null);
+            }
+            undo(b, taken, inputReservation, outputReservation, lease, tenant.id());
+            return Admission.rejected(refusedBy, wait, true);
+        } catch (RedisUnavailableException e) {
+            if (b != null) {
+                try {
+                    undo(b, taken, inputReservation, outputReservation, lease, tenant.id());
+                } catch (RedisUnavailableException ignored) {
+                    // Counted by the store; the lease expires on its own, the tokens refill.
+                }
+            }
+            return whileDown(tenant, inputTokens, outputTokens, permit);
+        }
+    }
+
+    /** 0 when taken, else the nanoseconds until it could be. */
+    private long take(Bucket bucket, long tokens) {
+        if (bucket == null || tokens <= 0) {
+            return 0;
+        }
+        ConsumptionProbe p = store.call(link -> bucket.tryConsumeAndReturnRemaining(tokens));
+        return p.isConsumed() ? 0 : Math.max(1, p.getNanosToWaitForRefill());
+    }
+
+    private void undo(SharedBuckets b, int taken, long input, long output, String lease, String tenant) {
+        if (taken >= 3 && output > 0 && b.output != null) {
+            refund(b.output, output);
+        }
+        if (taken >= 2 && input > 0 && b.input != null) {
+            refund(b.input, input);
+        }
+        if (taken >= 1 && b.requests != null) {
+            refund(b.requests, 1);
+        }
+        if (lease != null) {
+            leases.release(tenant, lease);
+        }
+    }
+
+    private void refund(Bucket bucket, long tokens) {
+        store.call(link -> {
+            bucket.addTokens(tokens);
+            return null;
+        });
+    }
+
+    private Admission whileDown(Tenant tenant, long inputTokens, long outputTokens, boolean permit) {
+        if (store.config().failOpen()) {
+            store.metrics().decidedLocally();
+            return local.admit(tenant, inputTokens, outputTokens, permit);
+        }
+        store.metrics().rejectedClosed();
+        return Admission.rejected(LimitKind.SHARED_STORE_DOWN, TimeUnit.SECONDS.toNanos(1), true);
+    }
+
+    @Override
+    public void settle(Admission admission, long realInputTokens, long realOutputTokens) {
+        if (!(admission.owner() instanceof Grant g)) {
+            local.settle(admission, realInputTokens, realOutputTokens);
+            return;
+        }
+        if (!admission.markSettled()) {
+            return;
+        }
+        SharedBuckets b = g.buckets();
+        try {
+            if (g.lease() != null) {
+                leases.release(b.tenantId, g.lease());
+            }
+            if (realInputTokens >= 0) {
+                correct(b.input, admission.inputTokens(), realInputTokens);
+            }
+            if (realOutputTokens >= 0) {
+                correct(b.output, admission.outputTokens(), realOutputTokens);
+            }
+            if (realInputTokens >= 0 || realOutputTokens >= 0) {
+                long reserved = admission.dailyInputTokens() + admission.dailyOutputTokens();
+                long real = (realInputTokens >= 0 ? realInputTokens : admission.dailyInputTokens())
+                        + (realOutputTokens >= 0 ? realOutputTokens : admission.dailyOutputTokens());
+                correct(b.daily, reserved, real);
+            }
+        } catch (RedisUnavailableException e) {
+            LOG.debug("tenant {}: settlement not recorded in Redis; the reservation stays charged", b.tenantId);
+        }
+    }
+
+    /** A surplus is refunded, a shortfall charged past zero: the tenant waits off real usage, on every node. */
+    private void correct(Bucket bucket, long reserved, long real) {
+        if (bucket == null || real == reserved) {
+            return;
+        }
+        if (real < reserved) {
+            refund(bucket, reserved - real);
+        } else {
+            store.call(link -> bucket.consumeIgnoringRateLimits(real - reserved));
+        }
+    }
+
+    @Override
+    public Headroom headroom(Tenant tenant) {
+        if (!store.up()) {
+            return local.headroom(tenant);
+        }
+        try {
+            SharedBuckets b = buckets(tenant);
+            long now = clock.currentTimeNanos();
+            Limits l = tenant.limits();
+            return new Headroom(quota(b.requests, l.requestsPerMinute(), now),
+                    quota(b.input, l.inputTokensPerMinute(), now), quota(b.output, l.outputTokensPerMinute(), now),
+                    daily(b.daily, l.tokensPerDay(), now));
+        } catch (RedisUnavailableException e) {
+            return local.headroom(tenant);
+        }
+    }
+
+    private Headroom.Quota quota(Bucket bucket, long limit, long now) {
+        if (bucket == null) {
+            return null;
+        }
+        long available = available(bucket);
+        long missing = limit - available;
+        long untilFull = missing <= 0 ? 0 : (long) Math.ceil((double) missing / limit * TimeUnit.MINUTES.toNanos(1));
+        return new Headroom.Quota(limit, Math.max(0, available), now + untilFull);
+    }
+
+    private Headroom.Quota daily(Bucket bucket, long limit, long now) {
+        if (bucket == null) {
+            return null;
+        }
+        long available = available(bucket);
+        long missing = limit - available;
+        long day = TimeUnit.DAYS.toNanos(1);
+        long reset = now;
+        if (missing > 0) {
+            long refills = (missing + limit - 1) / limit;
+            reset = Math.floorDiv(now, day) * day + day + (refills - 1) * day;
+        }
+        return new Headroom.Quota(limit, Math.max(0, available), reset);
+    }
+
+    private long available(Bucket bucket) {
+        return store.call(link -> bucket.getAvailableTokens());
+    }
+
+    /** Permits of {@code tenant} in use across the cluster now (leases alive in Redis). */
+    public int inFlight(Tenant tenant) {
+        return leases.inFlight(tenant.id());
+    }
+
+    /** The fallback limiter used while Redis is down (open policy). */
+    public LocalTenantLimiter local() {
+        return local;
+    }
+}
