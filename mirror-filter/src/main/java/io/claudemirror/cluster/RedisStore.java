@@ -7,6 +7,8 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
@@ -45,6 +47,7 @@ public final class RedisStore implements AutoCloseable {
 
     private final MirrorConfig.Redis config;
     private final ClusterMetrics metrics;
+    private final ClientResources resources;
     private final AbstractRedisClient client;
     private final ScheduledExecutorService scheduler;
     private final AtomicBoolean up = new AtomicBoolean();
@@ -65,7 +68,10 @@ public final class RedisStore implements AutoCloseable {
         this.config = config;
         this.metrics = metrics;
         this.where = redacted(config.uri());
-        this.client = newClient(config);
+        // Reconnect attempts back off to one per second at most: a Redis that returns is used within about a second.
+        this.resources = ClientResources.builder().reconnectDelay(Delay.exponential(Duration.ofMillis(10),
+                Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS)).build();
+        this.client = newClient(config, resources);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "claude-mirror-redis");
             t.setDaemon(true);
@@ -93,20 +99,20 @@ public final class RedisStore implements AutoCloseable {
         return uri.replaceAll("//[^@/]*@", "//***@");
     }
 
-    private static AbstractRedisClient newClient(MirrorConfig.Redis config) {
+    private static AbstractRedisClient newClient(MirrorConfig.Redis config, ClientResources resources) {
         Duration timeout = config.timeout();
         SocketOptions socket = SocketOptions.builder().connectTimeout(timeout.multipliedBy(5)).keepAlive(true).build();
         TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
         String uri = config.uri();
         String scheme = uri.substring(0, uri.indexOf("://")).toLowerCase(java.util.Locale.ROOT);
         if (scheme.endsWith("-cluster")) {
-            RedisClusterClient c = RedisClusterClient.create(clusterSeeds(uri, scheme.startsWith("rediss")));
+            RedisClusterClient c = RedisClusterClient.create(resources, clusterSeeds(uri, scheme.startsWith("rediss")));
             c.setOptions(ClusterClientOptions.builder().autoReconnect(true).socketOptions(socket)
                     .timeoutOptions(timeouts).disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .build());
             return c;
         }
-        RedisClient c = RedisClient.create(RedisURI.create(uri));
+        RedisClient c = RedisClient.create(resources, RedisURI.create(uri));
         c.setOptions(ClientOptions.builder().autoReconnect(true).socketOptions(socket).timeoutOptions(timeouts)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
         return c;
@@ -269,6 +275,7 @@ public final class RedisStore implements AutoCloseable {
             l.connection().close();
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     @Override
@@ -283,5 +290,6 @@ public final class RedisStore implements AutoCloseable {
             l.connection().close();
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }
