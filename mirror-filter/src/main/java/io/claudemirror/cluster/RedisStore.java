@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,9 @@ public final class RedisStore implements AutoCloseable {
     private final AbstractRedisClient client;
     private final ScheduledExecutorService scheduler;
     private final AtomicBoolean up = new AtomicBoolean();
+    /** Commands failed in a row since the last success. */
+    private final AtomicInteger failures = new AtomicInteger();
+    static final int FAILURES_BEFORE_DOWN = 3;
     private final String where;
     private volatile Link link;
     private volatile boolean closed;
@@ -164,9 +168,11 @@ public final class RedisStore implements AutoCloseable {
                 link = l;
             }
             l.sync().ping();
+            failures.set(0);
             markUp();
         } catch (RuntimeException e) {
-            failed(e);
+            metrics.error();
+            markDown(e);
         }
     }
 
@@ -178,9 +184,21 @@ public final class RedisStore implements AutoCloseable {
         }
     }
 
-    /** A command failed: counts it and, when the node thought Redis was up, moves it to down. */
+    /**
+     * A command failed: counts it, and moves the node to down when the connection is gone or
+     * {@value #FAILURES_BEFORE_DOWN} commands in a row failed. One slow command (a compare-and-swap retried
+     * under contention, a pause of the JVM) fails only its own request over to the policy; the health ping
+     * decides for a Redis that hangs without disconnecting.
+     */
     void failed(Throwable e) {
         metrics.error();
+        Link l = link;
+        if (l == null || !l.connection().isOpen() || failures.incrementAndGet() >= FAILURES_BEFORE_DOWN) {
+            markDown(e);
+        }
+    }
+
+    private void markDown(Throwable e) {
         if (up.compareAndSet(true, false)) {
             metrics.transition();
             LOG.warn("Claude Mirror cluster mode: Redis at {} failed ({}); {} until it answers again", where,
@@ -225,7 +243,11 @@ public final class RedisStore implements AutoCloseable {
             throw new RedisUnavailableException("Redis is down", null);
         }
         try {
-            return call.apply(l);
+            T result = call.apply(l);
+            if (failures.get() != 0) {
+                failures.set(0);
+            }
+            return result;
         } catch (RedisUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -245,6 +267,7 @@ public final class RedisStore implements AutoCloseable {
         }
         try {
             T result = call.apply(l);
+            failures.set(0);
             markUp();
             return result;
         } catch (RuntimeException e) {

@@ -59,7 +59,8 @@ class ClusterAcceptanceTest {
                 limited++;
             }
         }
-        assertThat(ok).as("admitted across both nodes (A %d, B %d)", okOnA, okOnB).isEqualTo(10);
+        assertThat(ok).as("admitted across both nodes (A %d, B %d; metrics A %s, B %s)", okOnA, okOnB,
+                counts(nodes.a), counts(nodes.b)).isEqualTo(10);
         assertThat(limited).isEqualTo(30);
         assertThat(nodes.fake.journal().size()).as("requests that reached the upstream").isEqualTo(10);
         // Each node alone would have admitted 10 (the LiteLLM trap: N replicas, N times the limit).
@@ -127,6 +128,14 @@ class ClusterAcceptanceTest {
             assertThat(error.path("type").asText()).isEqualTo("not_found_error");
         }
         assertThat(nodes.fake.journal().size()).as("team-b's attempts never reach the upstream").isEqualTo(upstreamCalls);
+    }
+
+    static String counts(MirrorServer node) {
+        StringBuilder sb = new StringBuilder();
+        TwoNodes.store(node).metrics().getMetrics().forEach((k, v) -> sb.append(k).append('=')
+                .append(v instanceof com.codahale.metrics.Counter c ? c.getCount() : ((com.codahale.metrics.Gauge<?>) v).getValue())
+                .append(' '));
+        return sb.toString();
     }
 
     static long keysMatching(TwoNodes nodes, String pattern) {

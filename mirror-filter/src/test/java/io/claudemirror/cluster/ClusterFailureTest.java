@@ -32,7 +32,7 @@ class ClusterFailureTest {
 
     @Test
     void permitsHeldByANodeThatDiesComeBackWhenTheirLeasesExpire() throws Exception {
-        nodes = TwoNodes.start(b -> b.set("tenants[0].limits.maxConcurrent", 2).set("redis.leaseTtl", "1s"));
+        nodes = TwoNodes.startOwnRedis(b -> b.set("tenants[0].limits.maxConcurrent", 2).set("redis.leaseTtl", "1s"));
         Tenant t = nodes.config.tenant("team-a");
         CountDownLatch streaming = new CountDownLatch(2);
         // Hold both streams after their first event: node A holds both permits while they run.
@@ -66,7 +66,7 @@ class ClusterFailureTest {
 
     @Test
     void underFailOpenRequestsKeepSucceedingWhileRedisIsDownAndSharedLimitsResumeWhenItReturns() throws Exception {
-        nodes = TwoNodes.start(b -> b.set("tenants[0].limits.requestsPerMinute", 6));
+        nodes = TwoNodes.startOwnRedis(b -> b.set("tenants[0].limits.requestsPerMinute", 6));
         assertThat(TwoNodes.redisUp(nodes.a)).isEqualTo(1);
         nodes.redis.stop();
         for (int i = 0; i < 2; i++) {
@@ -93,7 +93,7 @@ class ClusterFailureTest {
 
     @Test
     void underFailClosedLimitedRequestsAreRefusedWhileRedisIsDown() throws Exception {
-        nodes = TwoNodes.start(b -> b.set("tenants[0].limits.requestsPerMinute", 100)
+        nodes = TwoNodes.startOwnRedis(b -> b.set("tenants[0].limits.requestsPerMinute", 100)
                 .set("redis.failurePolicy", "closed"));
         assertThat(nodes.send(nodes.b, TwoNodes.KEY_A, TwoNodes.messages("before", 16)).statusCode()).isEqualTo(200);
         nodes.redis.stop();
@@ -111,7 +111,7 @@ class ClusterFailureTest {
 
     @Test
     void ownershipChecksFailClosedWhileRedisIsDown() throws Exception {
-        nodes = TwoNodes.start(b -> b);
+        nodes = TwoNodes.startOwnRedis(b -> b);
         nodes.redis.stop();
         HttpResponse<String> r = nodes.http.send(nodes.request(nodes.b, TwoNodes.KEY_A,
                 "/v1/messages/batches/msgbatch_0123456789").GET().build(), HttpResponse.BodyHandlers.ofString());

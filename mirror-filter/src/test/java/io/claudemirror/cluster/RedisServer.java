@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,11 +24,44 @@ import java.util.concurrent.TimeUnit;
 final class RedisServer implements AutoCloseable {
     private final String binary;
     private final int port;
+    private final String externalUri;
     private Process process;
 
     private RedisServer(String binary, int port) {
         this.binary = binary;
         this.port = port;
+        this.externalUri = null;
+    }
+
+    private RedisServer(String externalUri) {
+        this.binary = null;
+        this.port = -1;
+        this.externalUri = externalUri;
+    }
+
+    /**
+     * The Redis that {@code MIRROR_TEST_REDIS} names (the one {@code .ci/run} starts), which must answer; else
+     * a process of the test's own. Tests that stop Redis use {@link #start()} instead.
+     */
+    static RedisServer shared() throws Exception {
+        String uri = System.getenv("MIRROR_TEST_REDIS");
+        if (uri == null || uri.isBlank()) {
+            return start();
+        }
+        URI u = URI.create(uri);
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(u.getHost(), u.getPort() > 0 ? u.getPort() : 6379), 2000);
+            s.setSoTimeout(2000);
+            s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] answer = new byte[7];
+            int n = s.getInputStream().read(answer);
+            if (n < 5 || !new String(answer, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG")) {
+                throw new AssertionError("MIRROR_TEST_REDIS=" + uri + " does not answer PING");
+            }
+        } catch (IOException e) {
+            throw new AssertionError("MIRROR_TEST_REDIS=" + uri + " is unreachable: " + e.getMessage(), e);
+        }
+        return new RedisServer(uri);
     }
 
     static RedisServer start() throws Exception {
@@ -83,7 +119,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     String uri() {
-        return "redis://127.0.0.1:" + port;
+        return externalUri != null ? externalUri : "redis://127.0.0.1:" + port;
     }
 
     int port() {
@@ -92,6 +128,9 @@ final class RedisServer implements AutoCloseable {
 
     /** Kills the server at once (no shutdown handshake a client could notice in advance). */
     void stop() throws InterruptedException {
+        if (externalUri != null) {
+            throw new IllegalStateException("the shared test Redis is not this test's to stop");
+        }
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }

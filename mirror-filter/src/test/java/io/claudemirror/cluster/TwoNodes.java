@@ -45,7 +45,15 @@ final class TwoNodes implements AutoCloseable {
 
     /** {@code settings} gets tenants team-a and team-b (keys {@link #KEY_A}, {@link #KEY_B}) and redis.uri set. */
     static TwoNodes start(UnaryOperator<MirrorConfigBuilder> settings) throws Exception {
-        RedisServer redis = RedisServer.start();
+        return start(RedisServer.shared(), settings);
+    }
+
+    /** As {@link #start(UnaryOperator)} on a Redis process of this test's own, which it may stop and restart. */
+    static TwoNodes startOwnRedis(UnaryOperator<MirrorConfigBuilder> settings) throws Exception {
+        return start(RedisServer.start(), settings);
+    }
+
+    private static TwoNodes start(RedisServer redis, UnaryOperator<MirrorConfigBuilder> settings) throws Exception {
         FakeAnthropic fake = FakeAnthropic.start();
         MirrorServer a = null;
         try {
@@ -53,6 +61,8 @@ final class TwoNodes implements AutoCloseable {
             MirrorConfig config = settings.apply(MirrorConfig.builder().upstream("primary", fake.baseUrl(), "sk-upstream")
                     .tenant("team-a", "plain:" + KEY_A).tenant("team-b", "plain:" + KEY_B)
                     .set("redis.uri", redis.uri()).set("redis.healthInterval", "100ms")
+                    // A prefix of its own: tests sharing the CI's Redis never see each other's keys.
+                    .set("redis.keyPrefix", "test-" + java.util.UUID.randomUUID() + ":")
                     .set("audit.dir", dir.resolve("audit").toString())
                     .set("state.dir", dir.resolve("state").toString())).build();
             a = MirrorServer.start(Container.JETTY, config);
