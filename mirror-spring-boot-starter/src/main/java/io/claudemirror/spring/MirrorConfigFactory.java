@@ -76,6 +76,11 @@ public final class MirrorConfigFactory {
         put(f, "audit.sink", p.getAudit().getSink());
         put(f, "audit.hashChain", p.getAudit().getHashChain());
         put(f, "redis.uri", p.getRedis().getUri());
+        put(f, "redis.failurePolicy", p.getRedis().getFailurePolicy());
+        put(f, "redis.timeout", p.getRedis().getTimeout());
+        put(f, "redis.keyPrefix", p.getRedis().getKeyPrefix());
+        put(f, "redis.leaseTtl", p.getRedis().getLeaseTtl());
+        put(f, "redis.healthInterval", p.getRedis().getHealthInterval());
         return f;
     }
 
