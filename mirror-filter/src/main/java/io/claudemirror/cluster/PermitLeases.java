@@ -108,6 +108,19 @@ final class PermitLeases {
         }
     }
 
+    /** A clean shutdown: returns every lease this node holds, so its permits do not wait for expiry. */
+    void releaseAll() {
+        for (Map.Entry<String, Set<String>> e : held.entrySet()) {
+            for (String lease : List.copyOf(e.getValue())) {
+                try {
+                    release(e.getKey(), lease);
+                } catch (RedisUnavailableException ex) {
+                    return; // they expire on their own
+                }
+            }
+        }
+    }
+
     static byte[] bytes(Object value) {
         return String.valueOf(value).getBytes(StandardCharsets.UTF_8);
     }

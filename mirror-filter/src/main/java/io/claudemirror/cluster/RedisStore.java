@@ -198,6 +198,13 @@ public final class RedisStore implements AutoCloseable {
         }
     }
 
+    /** An asynchronous command succeeded: the failures-in-a-row count starts again. */
+    void succeeded() {
+        if (failures.get() != 0) {
+            failures.set(0);
+        }
+    }
+
     private void markDown(Throwable e) {
         if (up.compareAndSet(true, false)) {
             metrics.transition();

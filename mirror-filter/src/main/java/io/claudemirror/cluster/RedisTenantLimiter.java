@@ -7,11 +7,11 @@ import io.claudemirror.ratelimit.Headroom;
 import io.claudemirror.ratelimit.LimitKind;
 import io.claudemirror.ratelimit.LocalTenantLimiter;
 import io.claudemirror.ratelimit.TenantLimiter;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -21,14 +21,13 @@ import org.slf4j.LoggerFactory;
  * Tenant limits shared by every node through Redis: the buckets through Bucket4j's Lettuce proxy manager
  * ({@link SharedBuckets}), concurrency permits as leases ({@link PermitLeases}).
  *
- * <p>All-or-nothing without a lock across buckets: the permit is taken first, then each bucket in turn with an
- * atomic consume; when one refuses, what was taken is given back (the permit released, tokens added back). No
- * step can over-admit, because each bucket's consume is atomic in Redis. The cost of not holding one lock over
- * all of them: between a take and its refund, a concurrent request may see those tokens missing and be refused
- * although it would have fitted. Requests are taken first and refused most often, so in practice the window is
- * one round trip on the token buckets of a tenant at its token limit. (One Lua script over all buckets would
- * close it, but would mean writing our own token bucket instead of Bucket4j's, whose state format we cannot
- * script against.)
+ * <p>All-or-nothing without a lock across buckets: the permit is taken first, then every bucket at once, each
+ * with an atomic consume ({@link Takes}); when one refuses, what the others took is given back (tokens added
+ * back, the permit released). No step can over-admit, because each bucket's consume is atomic in Redis. The
+ * cost of not holding one lock over all of them: between a take and its refund, a concurrent request may see
+ * those tokens missing and be refused although it would have fitted (one round trip, only for a tenant at the
+ * edge of a limit). One Lua script over all buckets would close that window, but would mean writing our own
+ * token bucket instead of Bucket4j's, whose state format its scripts only compare and swap (docs/cluster.md).
  *
  * <p>Redis trouble ({@link RedisStore} down): with {@code redis.failurePolicy: open} each node falls back to its
  * own local buckets (the per-node limits of before), with {@code closed} limited requests are refused with a 429
@@ -103,82 +102,37 @@ public final class RedisTenantLimiter implements TenantLimiter {
         long outputReservation = l.outputTokensPerMinute() > 0 ? out : 0;
         long dailyOutput = l.tokensPerDay() > 0 ? out : 0;
         long dailyInput = l.tokensPerDay() > 0 ? Math.min(in, l.tokensPerDay() - out) : 0;
-        boolean withPermit = permit && l.maxConcurrent() > 0;
         String lease = null;
-        SharedBuckets b = null;
-        int taken = 0;
         try {
-            b = buckets(tenant);
-            if (withPermit) {
+            SharedBuckets b = buckets(tenant);
+            if (permit && l.maxConcurrent() > 0) {
                 lease = leases.acquire(tenant.id(), l.maxConcurrent());
                 if (lease == null) {
                     return Admission.rejected(LimitKind.CONCURRENT, CONCURRENCY_WAIT_NANOS, true);
                 }
             }
-            long wait = take(b.requests, 1);
-            LimitKind refusedBy = LimitKind.REQUESTS;
-            if (wait == 0) {
-                taken = 1;
-                wait = take(b.input, inputReservation);
-                refusedBy = LimitKind.INPUT_TOKENS;
-            }
-            if (wait == 0) {
-                taken = 2;
-                wait = take(b.output, outputReservation);
-                refusedBy = LimitKind.OUTPUT_TOKENS;
-            }
-            if (wait == 0) {
-                taken = 3;
-                wait = take(b.daily, dailyInput + dailyOutput);
-                refusedBy = LimitKind.TOKENS_PER_DAY;
-            }
-            if (wait == 0) {
+            Takes takes = new Takes(b, 1, inputReservation, outputReservation, dailyInput + dailyOutput);
+            if (takes.run(store)) {
                 return Admission.granted(new Grant(b, lease), inputReservation, outputReservation, dailyInput,
                         dailyOutput, lease != null);
             }
-            undo(b, taken, inputReservation, outputReservation, lease, tenant.id());
-            return Admission.rejected(refusedBy, wait, true);
+            takes.refund(store);
+            releaseQuietly(tenant.id(), lease);
+            return Admission.rejected(takes.refusedBy(), takes.waitNanos(), true);
         } catch (RedisUnavailableException e) {
-            if (b != null) {
-                try {
-                    undo(b, taken, inputReservation, outputReservation, lease, tenant.id());
-                } catch (RedisUnavailableException ignored) {
-                    // Counted by the store; the lease expires on its own, the tokens refill.
-                }
-            }
+            releaseQuietly(tenant.id(), lease);
             return whileDown(tenant, inputTokens, outputTokens, permit);
         }
     }
 
-    /** 0 when taken, else the nanoseconds until it could be. */
-    private long take(Bucket bucket, long tokens) {
-        if (bucket == null || tokens <= 0) {
-            return 0;
-        }
-        ConsumptionProbe p = store.call(link -> bucket.tryConsumeAndReturnRemaining(tokens));
-        return p.isConsumed() ? 0 : Math.max(1, p.getNanosToWaitForRefill());
-    }
-
-    private void undo(SharedBuckets b, int taken, long input, long output, String lease, String tenant) {
-        if (taken >= 3 && output > 0 && b.output != null) {
-            refund(b.output, output);
-        }
-        if (taken >= 2 && input > 0 && b.input != null) {
-            refund(b.input, input);
-        }
-        if (taken >= 1 && b.requests != null) {
-            refund(b.requests, 1);
-        }
+    private void releaseQuietly(String tenant, String lease) {
         if (lease != null) {
-            leases.release(tenant, lease);
+            try {
+                leases.release(tenant, lease);
+            } catch (RedisUnavailableException e) {
+                // Counted by the store; the lease expires on its own.
+            }
         }
-    }
-
-    private void refund(Bucket bucket, long tokens) {
-        store.call(link -> {
-            bucket.addTokens(tokens);
-            return null;
-        });
     }
 
     private Admission whileDown(Tenant tenant, long inputTokens, long outputTokens, boolean permit) {
@@ -201,9 +155,8 @@ public final class RedisTenantLimiter implements TenantLimiter {
         }
         SharedBuckets b = g.buckets();
         try {
-            if (g.lease() != null) {
-                leases.release(b.tenantId, g.lease());
-            }
+            releaseQuietly(b.tenantId, g.lease());
+            // Sent together and not awaited: the response has ended, nobody waits for its accounting.
             if (realInputTokens >= 0) {
                 correct(b.input, admission.inputTokens(), realInputTokens);
             }
@@ -216,21 +169,24 @@ public final class RedisTenantLimiter implements TenantLimiter {
                         + (realOutputTokens >= 0 ? realOutputTokens : admission.dailyOutputTokens());
                 correct(b.daily, reserved, real);
             }
-        } catch (RedisUnavailableException e) {
+        } catch (RuntimeException e) {
+            store.failed(e);
             LOG.debug("tenant {}: settlement not recorded in Redis; the reservation stays charged", b.tenantId);
         }
     }
 
     /** A surplus is refunded, a shortfall charged past zero: the tenant waits off real usage, on every node. */
-    private void correct(Bucket bucket, long reserved, long real) {
+    private void correct(AsyncBucketProxy bucket, long reserved, long real) {
         if (bucket == null || real == reserved) {
             return;
         }
-        if (real < reserved) {
-            refund(bucket, reserved - real);
-        } else {
-            store.call(link -> bucket.consumeIgnoringRateLimits(real - reserved));
-        }
+        CompletableFuture<?> f = real < reserved ? bucket.addTokens(reserved - real)
+                : bucket.consumeIgnoringRateLimits(real - reserved);
+        f.whenComplete((ok, failure) -> {
+            if (failure != null) {
+                store.failed(failure);
+            }
+        });
     }
 
     @Override
@@ -240,31 +196,38 @@ public final class RedisTenantLimiter implements TenantLimiter {
         }
         try {
             SharedBuckets b = buckets(tenant);
+            CompletableFuture<Long> requests = available(b.requests);
+            CompletableFuture<Long> input = available(b.input);
+            CompletableFuture<Long> output = available(b.output);
+            CompletableFuture<Long> daily = available(b.daily);
+            Takes.await(store, CompletableFuture.allOf(requests, input, output, daily));
             long now = clock.currentTimeNanos();
             Limits l = tenant.limits();
-            return new Headroom(quota(b.requests, l.requestsPerMinute(), now),
-                    quota(b.input, l.inputTokensPerMinute(), now), quota(b.output, l.outputTokensPerMinute(), now),
-                    daily(b.daily, l.tokensPerDay(), now));
+            return new Headroom(quota(requests.join(), l.requestsPerMinute(), now),
+                    quota(input.join(), l.inputTokensPerMinute(), now), quota(output.join(), l.outputTokensPerMinute(), now),
+                    daily(daily.join(), l.tokensPerDay(), now));
         } catch (RedisUnavailableException e) {
             return local.headroom(tenant);
         }
     }
 
-    private Headroom.Quota quota(Bucket bucket, long limit, long now) {
-        if (bucket == null) {
+    private static CompletableFuture<Long> available(AsyncBucketProxy bucket) {
+        return bucket == null ? CompletableFuture.completedFuture(null) : bucket.getAvailableTokens();
+    }
+
+    private static Headroom.Quota quota(Long available, long limit, long now) {
+        if (available == null) {
             return null;
         }
-        long available = available(bucket);
         long missing = limit - available;
         long untilFull = missing <= 0 ? 0 : (long) Math.ceil((double) missing / limit * TimeUnit.MINUTES.toNanos(1));
         return new Headroom.Quota(limit, Math.max(0, available), now + untilFull);
     }
 
-    private Headroom.Quota daily(Bucket bucket, long limit, long now) {
-        if (bucket == null) {
+    private static Headroom.Quota daily(Long available, long limit, long now) {
+        if (available == null) {
             return null;
         }
-        long available = available(bucket);
         long missing = limit - available;
         long day = TimeUnit.DAYS.toNanos(1);
         long reset = now;
@@ -275,13 +238,15 @@ public final class RedisTenantLimiter implements TenantLimiter {
         return new Headroom.Quota(limit, Math.max(0, available), reset);
     }
 
-    private long available(Bucket bucket) {
-        return store.call(link -> bucket.getAvailableTokens());
-    }
-
     /** Permits of {@code tenant} in use across the cluster now (leases alive in Redis). */
     public int inFlight(Tenant tenant) {
         return leases.inFlight(tenant.id());
+    }
+
+    /** Returns this node's leases (requests still running when the host stops are cut off anyway). */
+    @Override
+    public void close() {
+        leases.releaseAll();
     }
 
     /** The fallback limiter used while Redis is down (open policy). */

@@ -2,7 +2,9 @@ package io.claudemirror.cluster;
 
 import io.claudemirror.config.MirrorConfig.Limits;
 import io.github.bucket4j.BucketConfiguration;
-import io.github.bucket4j.distributed.BucketProxy;
+import io.github.bucket4j.distributed.AsyncBucketProxy;
+import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import java.util.concurrent.CompletableFuture;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
@@ -27,10 +29,10 @@ final class SharedBuckets {
 
     final String tenantId;
     final Limits limits;
-    final BucketProxy requests;
-    final BucketProxy input;
-    final BucketProxy output;
-    final BucketProxy daily;
+    final AsyncBucketProxy requests;
+    final AsyncBucketProxy input;
+    final AsyncBucketProxy output;
+    final AsyncBucketProxy daily;
     /** The proxy manager these proxies were built on (a late first connection makes a new one). */
     final ProxyManager<String> manager;
 
@@ -38,27 +40,30 @@ final class SharedBuckets {
         this.tenantId = tenantId;
         this.limits = limits;
         this.manager = manager;
-        this.requests = perMinute(store, manager, tenantId, "rpm", limits.requestsPerMinute());
-        this.input = perMinute(store, manager, tenantId, "itpm", limits.inputTokensPerMinute());
-        this.output = perMinute(store, manager, tenantId, "otpm", limits.outputTokensPerMinute());
+        // Asynchronous proxies: an admission sends its buckets' operations together (one round trip's wait
+        // for all of them instead of one per bucket).
+        AsyncProxyManager<String> async = manager.asAsync();
+        this.requests = perMinute(store, async, tenantId, "rpm", limits.requestsPerMinute());
+        this.input = perMinute(store, async, tenantId, "itpm", limits.inputTokensPerMinute());
+        this.output = perMinute(store, async, tenantId, "otpm", limits.outputTokensPerMinute());
         long perDay = limits.tokensPerDay();
-        this.daily = perDay <= 0 ? null : manager.builder().build(store.tenantKey(tenantId, "tpd:" + perDay), () -> {
+        this.daily = perDay <= 0 ? null : async.builder().build(store.tenantKey(tenantId, "tpd:" + perDay), () -> {
             long nextMidnight = Math.floorDiv(clock.currentTimeNanos(), DAY_NANOS) * DAY_NANOS + DAY_NANOS;
-            return BucketConfiguration.builder().addLimit(l -> l.capacity(perDay)
+            return CompletableFuture.completedFuture(BucketConfiguration.builder().addLimit(l -> l.capacity(perDay)
                     .refillIntervallyAligned(Math.min(perDay, DAY_NANOS), Duration.ofDays(1),
-                            Instant.ofEpochSecond(0, nextMidnight))).build();
+                            Instant.ofEpochSecond(0, nextMidnight))).build());
         });
     }
 
-    private static BucketProxy perMinute(RedisStore store, ProxyManager<String> manager, String tenant, String name,
-                                         long limit) {
+    private static AsyncBucketProxy perMinute(RedisStore store, AsyncProxyManager<String> manager, String tenant,
+                                              String name, long limit) {
         if (limit <= 0) {
             return null;
         }
         long refill = Math.min(limit, MINUTE_NANOS);
         BucketConfiguration config = BucketConfiguration.builder()
                 .addLimit(l -> l.capacity(limit).refillGreedy(refill, Duration.ofMinutes(1))).build();
-        return manager.builder().build(store.tenantKey(tenant, name + ":" + limit), () -> config);
+        return manager.builder().build(store.tenantKey(tenant, name + ":" + limit), config);
     }
 
     /**

@@ -125,6 +125,15 @@ final class TwoNodes implements AutoCloseable {
         }
     }
 
+    static void awaitQuietly(BooleanSupplier condition) {
+        try {
+            await("a condition", condition);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     @Override
     public void close() throws Exception {
         try {
