@@ -16,15 +16,15 @@ import java.util.function.BooleanSupplier;
  */
 public final class ClusterMetrics implements MetricSet {
     static final MetricFamily UP = MetricFamily.single("redis.up",
-            "1 while this node reaches Redis (cluster mode), 0 while it decides on its own");
+            "1 while this node reaches Redis (cluster mode), 0 while it decides on its own").presentWhen("redis.uri");
     static final MetricFamily ERRORS = MetricFamily.single("redis.errors",
-            "Redis commands that failed or timed out");
+            "Redis commands that failed or timed out").presentWhen("redis.uri");
     static final MetricFamily TRANSITIONS = MetricFamily.single("redis.transitions",
-            "Times this node lost or regained Redis");
+            "Times this node lost or regained Redis").presentWhen("redis.uri");
     static final MetricFamily LOCAL_DECISIONS = MetricFamily.single("redis.fallback.admissions",
-            "Tenant admissions decided by this node's own limits while Redis was down (failurePolicy open)");
+            "Tenant admissions decided by this node's own limits while Redis was down (failurePolicy open)").presentWhen("redis.uri");
     static final MetricFamily CLOSED_REJECTIONS = MetricFamily.single("redis.fallback.rejections",
-            "Requests refused because Redis was down (failurePolicy closed, or an ownership check)");
+            "Requests refused because Redis was down (failurePolicy closed, or an ownership check)").presentWhen("redis.uri");
 
     private final Counter errors = new Counter();
     private final Counter transitions = new Counter();
