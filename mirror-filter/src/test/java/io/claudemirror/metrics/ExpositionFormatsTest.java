@@ -60,7 +60,8 @@ class ExpositionFormatsTest {
     void startWithTraffic(Container container) throws Exception {
         fake = FakeAnthropic.start();
         MirrorConfig config = MirrorConfig.builder().upstream("primary", fake.baseUrl(), "sk-up")
-                .tenant("team-a", "plain:" + KEY).set("pii.mode", "redact").set("audit.dir", dir.toString()).build();
+                .tenant("team-a", "plain:" + KEY).set("pii.mode", "redact").set("audit.dir", dir.toString())
+                .set("admin.trustLoopback", true).build(); // the scrapes come from loopback; /metrics is admin-only
         mirror = MirrorServer.start(container, config);
         String url = mirror.baseUrl() + "/v1/messages";
         assertThat(Http.send(Http.post(url, KEY, Http.messages("mail jane.doe@example.com", false))).statusCode())
