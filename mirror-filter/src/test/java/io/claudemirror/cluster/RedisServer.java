@@ -92,10 +92,60 @@ final class RedisServer implements AutoCloseable {
         return null;
     }
 
+    /**
+     * A Redis Cluster of {@code n} primaries (no replicas) on free loopback ports, its slots assigned with
+     * {@code redis-cli --cluster create}; the returned servers' first one names the seeds in {@link #clusterUri}.
+     */
+    static List<RedisServer> cluster(int n) throws Exception {
+        RedisServer first = start(); // resolves the binary (or skips / fails) like every other test
+        first.close();
+        List<RedisServer> nodes = new java.util.ArrayList<>();
+        StringBuilder seeds = new StringBuilder();
+        List<String> create = new java.util.ArrayList<>(List.of(first.binary.replace("redis-server", "redis-cli"),
+                "--cluster", "create"));
+        for (int i = 0; i < n; i++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            Path dir = Files.createTempDirectory("redis-cluster-" + port);
+            RedisServer r = new RedisServer(first.binary, port);
+            r.clusterDir = dir;
+            r.launch();
+            nodes.add(r);
+            create.add("127.0.0.1:" + port);
+            seeds.append(i == 0 ? "" : ",").append("127.0.0.1:").append(port);
+        }
+        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        Process p = new ProcessBuilder(create).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0 || !out.contains("All 16384 slots covered")) {
+            for (RedisServer r : nodes) {
+                r.close();
+            }
+            throw new AssertionError("redis-cli --cluster create failed:\n" + out);
+        }
+        nodes.get(0).clusterSeeds = seeds.toString();
+        return nodes;
+    }
+
+    private Path clusterDir;
+    private String clusterSeeds;
+
+    /** {@code redis-cluster://} with every seed; only on the first server {@link #cluster} returned. */
+    String clusterUri() {
+        return "redis-cluster://" + clusterSeeds;
+    }
+
     /** Starts the process and returns once it logs that it accepts connections. */
     private void launch() throws Exception {
-        process = new ProcessBuilder(List.of(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--protected-mode", "yes")).redirectErrorStream(true).start();
+        List<String> args = new java.util.ArrayList<>(List.of(binary, "--port", Integer.toString(port), "--bind",
+                "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"));
+        if (clusterDir != null) {
+            args.addAll(List.of("--cluster-enabled", "yes", "--cluster-config-file",
+                    clusterDir.resolve("nodes.conf").toString(), "--dir", clusterDir.toString()));
+        }
+        process = new ProcessBuilder(args).redirectErrorStream(true).start();
         CountDownLatch ready = new CountDownLatch(1);
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),

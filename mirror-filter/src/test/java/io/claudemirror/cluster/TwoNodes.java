@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
@@ -52,6 +53,23 @@ final class TwoNodes implements AutoCloseable {
     static TwoNodes startOwnRedis(UnaryOperator<MirrorConfigBuilder> settings) throws Exception {
         return start(RedisServer.start(), settings);
     }
+
+    /** As {@link #start(UnaryOperator)} on a Redis Cluster of three primaries, through a redis-cluster:// URI. */
+    static TwoNodes startOnRedisCluster(UnaryOperator<MirrorConfigBuilder> settings) throws Exception {
+        List<RedisServer> cluster = RedisServer.cluster(3);
+        try {
+            TwoNodes nodes = start(cluster.get(0), b -> settings.apply(b).set("redis.uri", cluster.get(0).clusterUri()));
+            nodes.extraRedis = cluster.subList(1, cluster.size());
+            return nodes;
+        } catch (Exception | Error e) {
+            for (RedisServer r : cluster) {
+                r.close();
+            }
+            throw e;
+        }
+    }
+
+    private List<RedisServer> extraRedis = List.of();
 
     private static TwoNodes start(RedisServer redis, UnaryOperator<MirrorConfigBuilder> settings) throws Exception {
         FakeAnthropic fake = FakeAnthropic.start();
@@ -142,6 +160,9 @@ final class TwoNodes implements AutoCloseable {
         } finally {
             fake.close();
             redis.close();
+            for (RedisServer r : extraRedis) {
+                r.close();
+            }
         }
     }
 }
