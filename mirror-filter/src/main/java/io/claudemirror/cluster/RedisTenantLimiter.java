@@ -112,7 +112,19 @@ public final class RedisTenantLimiter implements TenantLimiter {
                 }
             }
             Takes takes = new Takes(b, 1, inputReservation, outputReservation, dailyInput + dailyOutput);
-            if (takes.run(store)) {
+            boolean all;
+            // One admission per tenant at a time on this node: concurrent compare-and-swaps on the same keys
+            // from one node only retry each other; serialized, they contend only with the other nodes.
+            if (!b.admissions.tryLock(store.config().timeout().toMillis() * 2, TimeUnit.MILLISECONDS)) {
+                releaseQuietly(tenant.id(), lease);
+                return notNow();
+            }
+            try {
+                all = takes.run(store);
+            } finally {
+                b.admissions.unlock();
+            }
+            if (all) {
                 return Admission.granted(new Grant(b, lease), inputReservation, outputReservation, dailyInput,
                         dailyOutput, lease != null);
             }
@@ -121,8 +133,23 @@ public final class RedisTenantLimiter implements TenantLimiter {
             return Admission.rejected(takes.refusedBy(), takes.waitNanos(), true);
         } catch (RedisUnavailableException e) {
             releaseQuietly(tenant.id(), lease);
+            if (store.up()) {
+                // Redis is there but this admission did not get its answer in time (a slow command, a storm of
+                // compare-and-swap retries). Deciding locally here would over-admit exactly when the cluster is
+                // busiest, so the request is asked to retry; the failure policy is for Redis being down.
+                return notNow();
+            }
             return whileDown(tenant, inputTokens, outputTokens, permit);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            releaseQuietly(tenant.id(), lease);
+            return notNow();
         }
+    }
+
+    private Admission notNow() {
+        store.metrics().rejectedClosed();
+        return Admission.rejected(LimitKind.SHARED_STORE_DOWN, TimeUnit.SECONDS.toNanos(1), true);
     }
 
     private void releaseQuietly(String tenant, String lease) {

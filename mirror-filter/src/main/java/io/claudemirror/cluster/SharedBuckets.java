@@ -33,6 +33,8 @@ final class SharedBuckets {
     final AsyncBucketProxy input;
     final AsyncBucketProxy output;
     final AsyncBucketProxy daily;
+    /** Serializes this node's admissions of the tenant (see {@link RedisTenantLimiter#admit}). */
+    final java.util.concurrent.locks.ReentrantLock admissions = new java.util.concurrent.locks.ReentrantLock(true);
     /** The proxy manager these proxies were built on (a late first connection makes a new one). */
     final ProxyManager<String> manager;
 

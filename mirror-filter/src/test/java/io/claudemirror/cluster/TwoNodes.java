@@ -79,6 +79,9 @@ final class TwoNodes implements AutoCloseable {
             MirrorConfig config = settings.apply(MirrorConfig.builder().upstream("primary", fake.baseUrl(), "sk-upstream")
                     .tenant("team-a", "plain:" + KEY_A).tenant("team-b", "plain:" + KEY_B)
                     .set("redis.uri", redis.uri()).set("redis.healthInterval", "100ms")
+                    // The build machine is shared and often saturated: a deadline that tolerates its pauses, so
+                    // an exact count is not turned into "retry" by a descheduled thread.
+                    .set("redis.timeout", "1s")
                     // A prefix of its own: tests sharing the CI's Redis never see each other's keys.
                     .set("redis.keyPrefix", "test-" + java.util.UUID.randomUUID() + ":")
                     .set("audit.dir", dir.resolve("audit").toString())
