@@ -39,6 +39,10 @@ public final class MirrorRuntime implements AutoCloseable {
         this.tenants = new TenantDirectory(config.tenants());
         this.upstreams = new UpstreamPool(config.upstreams(), config.routing());
         LOG.info("Claude Mirror: {}", config.summary());
+        if (config.redis().enabled()) {
+            // Before any filter asks for a limiter, index or cache: the Redis-backed ones are found first.
+            io.claudemirror.cluster.ClusterMode.install(this);
+        }
         warnPlainKeys(config);
     }
 

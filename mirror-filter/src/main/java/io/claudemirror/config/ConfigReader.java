@@ -163,8 +163,7 @@ public final class ConfigReader {
         au.finish();
 
         ConfigNode r = root.child("redis");
-        Redis redis = new Redis(r.string("uri", ""));
-        r.finish();
+        Redis redis = redis(r);
 
         ConfigNode ad = root.child("admin");
         List<String> adminKeys = ad.strings("keys");
@@ -186,6 +185,36 @@ public final class ConfigReader {
         root.finish();
         return new MirrorConfig(mountPath, upstreams, timeouts, maxRequestBytes, new Auth(mode), tenants, rateLimit,
                 qos, failover, proxy, cache, pii, audit, redis, admin, publicBaseUrl, routing, new State(stateDir));
+    }
+
+    private static Redis redis(ConfigNode r) {
+        String uri = r.string("uri", "").trim();
+        if (!uri.isEmpty() && !uri.matches("(?i)(redis|rediss|redis-sentinel|rediss-sentinel|redis-cluster|rediss-cluster)://.+")) {
+            throw new ConfigException("redis.uri", "'" + uri.replaceAll("//[^@/]*@", "//***@") + "' is not a "
+                    + "redis://, rediss://, redis-sentinel:// or redis-cluster:// URI");
+        }
+        String policy = r.string("failurePolicy", "open").trim().toLowerCase(Locale.ROOT);
+        if (!policy.equals("open") && !policy.equals("closed")) {
+            throw new ConfigException("redis.failurePolicy", "'" + policy + "' is not open or closed");
+        }
+        Duration timeout = r.duration("timeout", Redis.DEFAULT_TIMEOUT);
+        if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(Duration.ofSeconds(10)) > 0) {
+            throw new ConfigException("redis.timeout", "must be between 1ms and 10s (requests wait this long at most)");
+        }
+        String prefix = r.string("keyPrefix", Redis.DEFAULT_KEY_PREFIX);
+        if (prefix.contains("{") || prefix.contains("}")) {
+            throw new ConfigException("redis.keyPrefix", "must not contain { or } (the mirror uses hash tags)");
+        }
+        Duration lease = r.duration("leaseTtl", Redis.DEFAULT_LEASE_TTL);
+        if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ConfigException("redis.leaseTtl", "must be at least 1s");
+        }
+        Duration health = r.duration("healthInterval", Redis.DEFAULT_HEALTH_INTERVAL);
+        if (health.compareTo(Duration.ofMillis(50)) < 0) {
+            throw new ConfigException("redis.healthInterval", "must be at least 50ms");
+        }
+        r.finish();
+        return new Redis(uri, policy.equals("open"), timeout, prefix, lease, health);
     }
 
     private static String publicBaseUrl(ConfigNode root) {

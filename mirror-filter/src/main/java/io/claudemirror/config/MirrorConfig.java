@@ -253,7 +253,30 @@ public record MirrorConfig(
     public record State(String dir) {
     }
 
-    public record Redis(String uri) {
+    /**
+     * Cluster mode ({@code redis.*}): with a URI, tenant limits, concurrency permits, the ownership index, a
+     * response-cache tier and upstream pacing/pause/stickiness live in Redis and hold across every node.
+     *
+     * @param uri            {@code redis://}, {@code rediss://}, {@code redis-sentinel://} or {@code redis-cluster://}
+     * @param failOpen       on Redis trouble: true = fall back to this node's own limits ({@code failurePolicy: open}),
+     *                       false = refuse limited requests ({@code closed}); ownership checks always fail closed
+     * @param timeout        the longest a request waits for one Redis command
+     * @param keyPrefix      prefix of every key the mirror writes (several mirrors may share one Redis)
+     * @param leaseTtl       lifetime of a concurrency permit's lease; renewed while its request runs, so a dead
+     *                       node's permits come back after at most this long
+     * @param healthInterval how often the node pings Redis to notice it is back (or gone while idle)
+     */
+    public record Redis(String uri, boolean failOpen, Duration timeout, String keyPrefix, Duration leaseTtl,
+                        Duration healthInterval) {
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(200);
+        public static final String DEFAULT_KEY_PREFIX = "claude-mirror:";
+        public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(15);
+        public static final Duration DEFAULT_HEALTH_INTERVAL = Duration.ofSeconds(1);
+
+        public Redis(String uri) {
+            this(uri, true, DEFAULT_TIMEOUT, DEFAULT_KEY_PREFIX, DEFAULT_LEASE_TTL, DEFAULT_HEALTH_INTERVAL);
+        }
+
         public boolean enabled() {
             return uri != null && !uri.isEmpty();
         }
@@ -280,7 +303,8 @@ public record MirrorConfig(
                 + " auth=" + auth.mode().name().toLowerCase(Locale.ROOT) + " tenants=" + tenants.size()
                 + " rateLimit=" + (rateLimit.enforce() ? "enforce" : "observe")
                 + " qos.maxInFlight=" + qos.maxInFlight() + " pii=" + pii.mode().name().toLowerCase(Locale.ROOT)
-                + " cache=" + cache.enabled() + " redis=" + redis.enabled() + " admin(keys=" + admin.keys().size()
+                + " cache=" + cache.enabled() + " redis=" + (redis.enabled() ? "on(failurePolicy=" + (redis.failOpen() ? "open" : "closed")
+                + ", timeout=" + redis.timeout() + ")" : "off") + " admin(keys=" + admin.keys().size()
                 + ", trustLoopback=" + admin.trustLoopback() + ")"
                 + (publicBaseUrl.isEmpty() ? "" : " publicBaseUrl=" + publicBaseUrl) + " state.dir=" + state.dir();
     }

@@ -21,12 +21,28 @@ public final class MetricFamily {
     private final String prometheusName;
     private final String label;
     private final String help;
+    private volatile String presentWhen;
 
     private MetricFamily(String name, String prometheusName, String label, String help) {
         this.name = MirrorMetrics.PREFIX + "." + name;
         this.prometheusName = prometheusName != null ? prometheusName : sanitize(this.name);
         this.label = label;
         this.help = help;
+    }
+
+    /**
+     * Marks a family registered only under a configuration ({@code condition}, e.g. {@code "redis.uri"}): a
+     * mirror without it does not expose the family, and should not (a {@code redis.up 0} on a host without
+     * Redis would page someone). Returns this family.
+     */
+    public MetricFamily presentWhen(String condition) {
+        this.presentWhen = condition;
+        return this;
+    }
+
+    /** The configuration this family needs to be exposed, or null when every mirror exposes it. */
+    public String presentWhen() {
+        return presentWhen;
     }
 
     /** One metric, {@code claude.mirror.<name>}. */
@@ -60,7 +76,8 @@ public final class MetricFamily {
 
     /** The classes that declare families; {@link #declared()} initializes them, so none is missing. */
     private static final List<Class<?>> DECLARING = List.of(MirrorMetrics.class,
-            io.claudemirror.ratelimit.RateLimitMetrics.class, io.claudemirror.audit.AuditStats.class);
+            io.claudemirror.ratelimit.RateLimitMetrics.class, io.claudemirror.audit.AuditStats.class,
+            io.claudemirror.cluster.ClusterMetrics.class);
 
     /**
      * Initializes the declaring classes. Needed only where a registry may hold the mirror's metrics without this

@@ -205,8 +205,11 @@ public final class MirrorMetrics implements AutoCloseable {
         // recursive ConcurrentHashMap update, which fails ("Recursive update") when both keys share a bin.
         MetricSet rateLimits = runtime.service(RateLimitMetrics.class, RateLimitMetrics::new);
         MetricSet audit = runtime.service(AuditStats.class, AuditStats::new);
-        MirrorMetrics m = runtime.service(MirrorMetrics.class,
-                () -> new MirrorMetrics(registry, runtime, rateLimits, audit));
+        // Cluster mode registers its set when the runtime starts; absent otherwise.
+        MetricSet cluster = runtime.serviceIfPresent(io.claudemirror.cluster.ClusterMetrics.class);
+        MirrorMetrics m = runtime.service(MirrorMetrics.class, () -> cluster == null
+                ? new MirrorMetrics(registry, runtime, rateLimits, audit)
+                : new MirrorMetrics(registry, runtime, rateLimits, audit, cluster));
         if (m.registry != registry) {
             LOG.warn("Claude Mirror metrics: a second MetricRegistry was offered; metrics stay in the first");
         }

@@ -102,7 +102,18 @@ public class OwnershipFilter extends MirrorFilter {
         String id = api.resourceId();
         if (id != null) {
             exchange.resourceId(id);
-            if (!owns(owner, kind, id)) {
+            boolean mine;
+            try {
+                mine = owns(owner, kind, id);
+            } catch (IllegalStateException e) {
+                // The index cannot answer (cluster mode, Redis down): fail closed, but say why rather than 404.
+                LOG.warn("{} ownership of {} {} cannot be checked: {}", exchange.requestId(), kind, id, e.getMessage());
+                io.claudemirror.errors.ErrorResponses.write(response, exchange, 503,
+                        io.claudemirror.errors.ErrorResponses.API_ERROR,
+                        "ownership of this resource cannot be checked right now; retry shortly", 1);
+                return;
+            }
+            if (!mine) {
                 notFound(response, exchange, kind, id);
                 return;
             }

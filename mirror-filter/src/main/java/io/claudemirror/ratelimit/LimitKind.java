@@ -11,7 +11,9 @@ public enum LimitKind {
     INPUT_TOKENS("inputTokensPerMinute"),
     OUTPUT_TOKENS("outputTokensPerMinute"),
     TOKENS_PER_DAY("tokensPerDay"),
-    CONCURRENT("maxConcurrent");
+    CONCURRENT("maxConcurrent"),
+    /** Cluster mode with {@code redis.failurePolicy: closed}: the shared limits cannot be read, so nothing passes. */
+    SHARED_STORE_DOWN("redis.failurePolicy");
 
     private final String configKey;
 
@@ -31,6 +33,7 @@ public enum LimitKind {
             case INPUT_TOKENS: return limits.inputTokensPerMinute();
             case OUTPUT_TOKENS: return limits.outputTokensPerMinute();
             case TOKENS_PER_DAY: return limits.tokensPerDay();
+            case SHARED_STORE_DOWN: return 0;
             default: return limits.maxConcurrent();
         }
     }
@@ -57,6 +60,9 @@ public enum LimitKind {
                         + " output tokens per minute (max_tokens is reserved until the response ends)";
             case TOKENS_PER_DAY:
                 return "This request would exceed your daily budget of " + limit + " tokens (resets at 00:00 UTC)";
+            case SHARED_STORE_DOWN:
+                return "Rate limits cannot be checked right now (the mirror's shared limit store is unreachable); "
+                        + "retry shortly";
             default:
                 return "Too many concurrent requests: your key allows " + limit + " at a time";
         }

@@ -71,7 +71,7 @@ public class RateLimitFilter extends MirrorFilter {
         }
         LOG.info("Claude Mirror rate limits: mode={} tenants with limits={} with a model allow-list={} ({})",
                 enforce ? "enforce" : "observe", limited, restricted,
-                config.redis().enabled() ? "cluster mode not available yet: per replica" : "local buckets");
+                config.redis().enabled() ? "cluster-wide in Redis" : "local buckets");
     }
 
     /**

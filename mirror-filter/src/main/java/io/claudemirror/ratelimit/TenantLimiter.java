@@ -2,7 +2,6 @@ package io.claudemirror.ratelimit;
 
 import io.claudemirror.config.MirrorConfig;
 import io.claudemirror.config.MirrorConfig.Tenant;
-import org.slf4j.LoggerFactory;
 
 /**
  * The seam between the rate-limit filter and where limits live. {@link LocalTenantLimiter} keeps Bucket4j
@@ -46,14 +45,10 @@ public interface TenantLimiter extends AutoCloseable {
     }
 
     /**
-     * The limiter for {@code config}. Cluster mode is not implemented yet: with {@code redis.uri} set, limits
-     * are still local, i.e. per replica, which is logged loudly once.
+     * The local limiter for {@code config}. With {@code redis.uri} set the runtime registers the cluster-wide
+     * {@code io.claudemirror.cluster.RedisTenantLimiter} before anyone calls this.
      */
     static TenantLimiter create(MirrorConfig config) {
-        if (config.redis().enabled()) {
-            LoggerFactory.getLogger(TenantLimiter.class).warn("Claude Mirror: redis.uri is set but cluster-wide "
-                    + "rate limits are not available yet; each replica enforces the tenant limits on its own");
-        }
         return new LocalTenantLimiter(config.tenants(), new WallClock());
     }
 }

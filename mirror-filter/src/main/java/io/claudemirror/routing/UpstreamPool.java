@@ -36,6 +36,7 @@ public final class UpstreamPool {
     private final Clock wall;
     private final RandomGenerator random;
     private final StickyTable sticky;
+    private volatile SharedRouting shared;
 
     /** Default routing settings, system clocks. */
     public UpstreamPool(List<Upstream> upstreams) {
@@ -110,11 +111,11 @@ public final class UpstreamPool {
         long now = nanos.getAsLong();
         int bound = -1;
         if (sticky != null && stickyKey != null) {
-            bound = sticky.get(stickyKey, now);
+            bound = stickyGet(stickyKey, now);
             if (bound >= 0 && bound < array.length && !tried(triedMask, bound) && array[bound].usable()
                     && !(array[bound].upstream().backup() && anyUsablePrimary(triedMask))
                     && array[bound].breaker().tryAcquire()) {
-                sticky.put(stickyKey, bound, now);
+                stickyPut(stickyKey, bound, now);
                 return new Pick(bound, true, false);
             }
         }
@@ -130,7 +131,7 @@ public final class UpstreamPool {
         }
         if (sticky != null && stickyKey != null) {
             // Moved (or new): the conversation stays on its new upstream from now on.
-            sticky.put(stickyKey, index, now);
+            stickyPut(stickyKey, index, now);
         }
         return new Pick(index, false, bound >= 0 && bound != index);
     }
@@ -289,5 +290,73 @@ public final class UpstreamPool {
         long now = nanos.getAsLong();
         long until = pauseUntilNanos - now > 0 ? pauseUntilNanos : now + QuotaHeaders.DEFAULT_429_PAUSE.toNanos();
         array[index].pauseUntil(until);
+        SharedRouting s = shared;
+        if (s != null) {
+            try {
+                s.pauseUntil(array[index].upstream().name(), wall.millis() + (until - now) / 1_000_000);
+            } catch (RuntimeException e) {
+                // The other nodes learn of the quota from their own 429s.
+            }
+        }
+    }
+
+    /**
+     * Cluster mode: shares pacing, quota pauses and stickiness with the other nodes through {@code state}.
+     * Pauses other nodes published are pulled by {@link #pullSharedPauses()} (the caller schedules it), so
+     * choosing an upstream never waits on the shared store for them.
+     */
+    public void share(SharedRouting state) {
+        this.shared = state;
+        for (UpstreamState s : array) {
+            s.shared = state;
+        }
+    }
+
+    /** Applies the pauses other nodes published (cluster mode); a failure leaves the local view as it is. */
+    public void pullSharedPauses() {
+        SharedRouting s = shared;
+        if (s == null) {
+            return;
+        }
+        long nowMillis = wall.millis();
+        for (UpstreamState u : array) {
+            long until = s.pausedUntil(u.upstream().name());
+            if (until > nowMillis) {
+                u.pauseUntil(nanos.getAsLong() + (until - nowMillis) * 1_000_000);
+            }
+        }
+    }
+
+    private int stickyGet(String key, long now) {
+        SharedRouting s = shared;
+        if (s != null) {
+            try {
+                String name = s.sticky(key);
+                if (name == null) {
+                    return -1;
+                }
+                for (UpstreamState u : array) {
+                    if (u.upstream().name().equals(name)) {
+                        return u.index();
+                    }
+                }
+                return -1;
+            } catch (RuntimeException e) {
+                // Fall back to what this node remembers.
+            }
+        }
+        return sticky.get(key, now);
+    }
+
+    private void stickyPut(String key, int index, long now) {
+        sticky.put(key, index, now);
+        SharedRouting s = shared;
+        if (s != null) {
+            try {
+                s.stick(key, array[index].upstream().name(), routing.stickyTtl().toMillis());
+            } catch (RuntimeException e) {
+                // Kept locally; another node may pick a different upstream for this conversation meanwhile.
+            }
+        }
     }
 }

@@ -34,6 +34,8 @@ public final class UpstreamState {
     /** Slots given back by requests whose client left while they waited; reused before the tail grows. */
     private final java.util.concurrent.ConcurrentSkipListSet<Long> returnedSlots =
             new java.util.concurrent.ConcurrentSkipListSet<>();
+    /** Cluster mode: pacing slots shared with the other nodes (null: this node's own). */
+    volatile SharedRouting shared;
 
     /** With default routing settings and the system clocks. */
     UpstreamState(Upstream upstream) {
@@ -85,6 +87,20 @@ public final class UpstreamState {
         if (minIntervalNanos <= 0) {
             return NO_PACING;
         }
+        SharedRouting shared = this.shared;
+        if (shared != null) {
+            try {
+                long waitMillis = shared.reserveSendSlot(upstream.name(), Math.max(1, minIntervalNanos / 1_000_000),
+                        maxWaitNanos == Long.MAX_VALUE ? Long.MAX_VALUE : maxWaitNanos / 1_000_000);
+                if (waitMillis < 0) {
+                    pacingRefusals.incrementAndGet();
+                    return REFUSED;
+                }
+                return now + waitMillis * 1_000_000;
+            } catch (RuntimeException e) {
+                // The shared store cannot answer: pace on this node's own slots for this request.
+            }
+        }
         if (!returnedSlots.isEmpty()) {
             for (Long r = returnedSlots.ceiling(now); r != null; r = returnedSlots.ceiling(now)) {
                 if (r - now > maxWaitNanos) {
@@ -116,8 +132,8 @@ public final class UpstreamState {
      * so clients that gave up do not make the ones behind them wait (issue 7, probe 5).
      */
     public void returnSendSlot(long slotNanos) {
-        if (minIntervalNanos <= 0) {
-            return;
+        if (minIntervalNanos <= 0 || shared != null) {
+            return; // cluster mode: the shared queue is a time on Redis that other nodes already moved past
         }
         if (!nextSlotNanos.compareAndSet(slotNanos + minIntervalNanos, slotNanos)) {
             returnedSlots.add(slotNanos);

@@ -199,7 +199,10 @@ class RoutingIntegrationTest {
         start(Container.JETTY, MirrorConfig.builder().upstream("p1", p1.baseUrl(), "sk-a")
                 .upstream("p2", p2.baseUrl(), "sk-b").upstream("spare", spare.baseUrl(), "sk-c")
                 .set("upstreams[2].backup", "true").set("routing.breaker.consecutiveFailures", "1")
-                .set("routing.breaker.cooldown", "1m"));
+                .set("routing.breaker.cooldown", "1m")
+                // About backups, not latency: a primary that answered slowly once (a GC pause on this busy box)
+                // must not be left out for long, so its latency score decays fast here.
+                .set("routing.latencyDecay", "100ms"));
         for (int i = 0; i < 20; i++) {
             assertThat(ask("q" + i).statusCode()).isEqualTo(200);
         }

@@ -326,11 +326,31 @@ public class ClaudeMirrorProperties {
 
     /** Cluster mode. */
     public static class Redis {
-        /** Non-empty: rate limits (and the shared cache) are cluster-wide. */
+        /** Non-empty: cluster mode (limits, permits, cache tier, ownership, pacing shared through Redis). */
         private String uri;
+        /** Redis down: open (each host enforces its own limits, default) or closed (429 for limited tenants). */
+        private String failurePolicy;
+        /** Longest wait for one Redis command (default 200ms). */
+        private Duration timeout;
+        /** Prefix of every key the mirror writes (default claude-mirror:). */
+        private String keyPrefix;
+        /** Lifetime of a concurrency permit's lease (default 15s). */
+        private Duration leaseTtl;
+        /** Health ping interval (default 1s). */
+        private Duration healthInterval;
 
         public String getUri() { return uri; }
         public void setUri(String v) { this.uri = v; }
+        public String getFailurePolicy() { return failurePolicy; }
+        public void setFailurePolicy(String v) { this.failurePolicy = v; }
+        public Duration getTimeout() { return timeout; }
+        public void setTimeout(Duration v) { this.timeout = v; }
+        public String getKeyPrefix() { return keyPrefix; }
+        public void setKeyPrefix(String v) { this.keyPrefix = v; }
+        public Duration getLeaseTtl() { return leaseTtl; }
+        public void setLeaseTtl(Duration v) { this.leaseTtl = v; }
+        public Duration getHealthInterval() { return healthInterval; }
+        public void setHealthInterval(Duration v) { this.healthInterval = v; }
     }
 
     /** Who may see /health details, /metrics and /mirror/status. */

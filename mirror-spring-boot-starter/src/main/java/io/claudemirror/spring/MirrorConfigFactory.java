@@ -103,6 +103,11 @@ public final class MirrorConfigFactory {
         put(f, "admin.trustLoopback", p.getAdmin().getTrustLoopback());
         put(f, "publicBaseUrl", p.getPublicBaseUrl());
         put(f, "state.dir", p.getState().getDir());
+        put(f, "redis.failurePolicy", p.getRedis().getFailurePolicy());
+        put(f, "redis.timeout", p.getRedis().getTimeout());
+        put(f, "redis.keyPrefix", p.getRedis().getKeyPrefix());
+        put(f, "redis.leaseTtl", p.getRedis().getLeaseTtl());
+        put(f, "redis.healthInterval", p.getRedis().getHealthInterval());
         return f;
     }
 
