@@ -8,7 +8,7 @@ import io.claudemirror.config.MirrorConfig;
 import io.claudemirror.config.MirrorConfigBuilder;
 import io.claudemirror.support.MirrorServer;
 import io.claudemirror.support.MirrorServer.Container;
-import io.claudemirror.support.RawHttp;
+import io.claudemirror.testkit.RawHttp;
 import io.claudemirror.testkit.FakeAnthropic;
 import io.claudemirror.testkit.Fault;
 import java.io.ByteArrayOutputStream;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.claudemirror.config.MirrorConfig;
 import io.claudemirror.support.MirrorServer;
 import io.claudemirror.support.MirrorServer.Container;
-import io.claudemirror.support.RawHttp;
+import io.claudemirror.testkit.RawHttp;
 import io.claudemirror.testkit.FakeAnthropic;
 import io.claudemirror.testkit.RecordedRequest;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package io.claudemirror.demo.jetty;
 
+import io.claudemirror.testkit.RawHttp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -86,7 +87,7 @@ class JettyDemoHardeningTest {
                 Optional<InetAddress> lan = nonLoopbackAddress();
                 if (lan.isPresent()) {
                     connect(lan.get(), demo.port());
-                    RawHttp.Reply page = RawHttp.send(lan.get().getHostAddress(), demo.port(), "GET / HTTP/1.1");
+                    RawHttp.Response page = RawHttp.send(lan.get().getHostAddress(), demo.port(), "GET / HTTP/1.1");
                     assertThat(page.status()).isEqualTo(200);
                 }
             }
@@ -134,7 +135,7 @@ class JettyDemoHardeningTest {
             "GET /v1/%LONG% HTTP/1.1",
         })
         void rejectedSpellingsUnderTheMountGetTheEnvelope(String head) throws Exception {
-            RawHttp.Reply r = RawHttp.send("127.0.0.1", demo.port(),
+            RawHttp.Response r = RawHttp.send("127.0.0.1", demo.port(),
                     head.replace("%BIG%", "a".repeat(20_000)).replace("%LONG%", "b".repeat(20_000)));
             assertThat(r.status()).isBetween(400, 499);
             assertThat(r.header("content-type")).startsWith("application/json");
@@ -150,10 +151,10 @@ class JettyDemoHardeningTest {
 
         @Test
         void theHostsOwnPathsKeepTheHostsPages() throws Exception {
-            RawHttp.Reply ambiguous = RawHttp.send("127.0.0.1", demo.port(), "GET /x/%2e%2e/y HTTP/1.1");
+            RawHttp.Response ambiguous = RawHttp.send("127.0.0.1", demo.port(), "GET /x/%2e%2e/y HTTP/1.1");
             assertThat(ambiguous.status()).isEqualTo(400);
             assertThat(ambiguous.body()).containsIgnoringCase("<html");
-            RawHttp.Reply missing = RawHttp.send("127.0.0.1", demo.port(), "GET /no-such-page HTTP/1.1");
+            RawHttp.Response missing = RawHttp.send("127.0.0.1", demo.port(), "GET /no-such-page HTTP/1.1");
             assertThat(missing.status()).isEqualTo(404);
             assertThat(missing.body()).containsIgnoringCase("<html");
         }
@@ -185,7 +186,7 @@ class JettyDemoHardeningTest {
                 out.flush();
                 long start = System.nanoTime();
                 InputStream in = socket.getInputStream();
-                RawHttp.Reply r = RawHttp.read(in);
+                RawHttp.Response r = RawHttp.read(in);
                 long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 // The connector's idle timeout is over five minutes; only the upload timeout ends this so soon.
                 assertThat(waitedMs).isLessThan(10_000);

@@ -1,5 +1,6 @@
 package io.claudemirror.demo.tomcat;
 
+import io.claudemirror.testkit.RawHttp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -84,7 +85,7 @@ class TomcatDemoHardeningTest {
                 Optional<InetAddress> lan = nonLoopbackAddress();
                 if (lan.isPresent()) {
                     connect(lan.get(), demo.port());
-                    RawHttp.Reply page = RawHttp.send(lan.get().getHostAddress(), demo.port(), "GET / HTTP/1.1");
+                    RawHttp.Response page = RawHttp.send(lan.get().getHostAddress(), demo.port(), "GET / HTTP/1.1");
                     assertThat(page.status()).isEqualTo(200);
                 }
             }
@@ -124,7 +125,7 @@ class TomcatDemoHardeningTest {
             "GET /v1/%LONG% HTTP/1.1",
         })
         void rejectedSpellingsUnderTheMountGetTheEnvelope(String head) throws Exception {
-            RawHttp.Reply r = RawHttp.send("127.0.0.1", demo.port(),
+            RawHttp.Response r = RawHttp.send("127.0.0.1", demo.port(),
                     head.replace("%BIG%", "a".repeat(20_000)).replace("%LONG%", "b".repeat(20_000)));
             assertThat(r.status()).isBetween(400, 499);
             assertThat(r.header("content-type")).startsWith("application/json");
@@ -139,11 +140,11 @@ class TomcatDemoHardeningTest {
 
         @Test
         void theHostsOwnPathsKeepTheHostsPages() throws Exception {
-            RawHttp.Reply undecodable = RawHttp.send("127.0.0.1", demo.port(), "GET /%zz HTTP/1.1");
+            RawHttp.Response undecodable = RawHttp.send("127.0.0.1", demo.port(), "GET /%zz HTTP/1.1");
             assertThat(undecodable.status()).isEqualTo(400);
             assertThat(undecodable.body()).containsIgnoringCase("<html").doesNotContain("\"type\":\"error\"");
             // Spring Boot's own error page (JSON for a client without Accept: text/html) answers for its paths.
-            RawHttp.Reply missing = RawHttp.send("127.0.0.1", demo.port(), "GET /no-such-page HTTP/1.1");
+            RawHttp.Response missing = RawHttp.send("127.0.0.1", demo.port(), "GET /no-such-page HTTP/1.1");
             assertThat(missing.status()).isEqualTo(404);
             assertThat(missing.body()).contains("\"path\":\"/no-such-page\"").doesNotContain("\"type\":\"error\"");
         }
@@ -175,7 +176,7 @@ class TomcatDemoHardeningTest {
                 out.flush();
                 long start = System.nanoTime();
                 InputStream in = socket.getInputStream();
-                RawHttp.Reply r = RawHttp.read(in);
+                RawHttp.Response r = RawHttp.read(in);
                 long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 // The connection timeout is over five minutes; only the upload timeout ends this so soon.
                 assertThat(waitedMs).isLessThan(10_000);
