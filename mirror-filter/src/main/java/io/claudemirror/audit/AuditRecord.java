@@ -77,7 +77,8 @@ public final class AuditRecord {
 
     /** The JSON line (without the newline) for {@code ex}, completed at {@code endNanos}. */
     public static String line(Exchange ex, RequestLine req, long endNanos) {
-        StringBuilder sb = new StringBuilder(512);
+        // A typical line is 550–700 characters: sized so the builder does not grow (and copy) on the way.
+        StringBuilder sb = new StringBuilder(768);
         sb.append("{\"ts\":\"");
         timestamp(sb, ex.startMillis());
         sb.append('"');

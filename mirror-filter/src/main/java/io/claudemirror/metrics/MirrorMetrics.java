@@ -205,8 +205,10 @@ public final class MirrorMetrics implements AutoCloseable {
         // recursive ConcurrentHashMap update, which fails ("Recursive update") when both keys share a bin.
         MetricSet rateLimits = runtime.service(RateLimitMetrics.class, RateLimitMetrics::new);
         MetricSet audit = runtime.service(AuditStats.class, AuditStats::new);
+        MetricSet connectionWaits = runtime.service(io.claudemirror.proxy.ConnectionWaitMetrics.class,
+                io.claudemirror.proxy.ConnectionWaitMetrics::new);
         MirrorMetrics m = runtime.service(MirrorMetrics.class,
-                () -> new MirrorMetrics(registry, runtime, rateLimits, audit));
+                () -> new MirrorMetrics(registry, runtime, rateLimits, audit, connectionWaits));
         if (m.registry != registry) {
             LOG.warn("Claude Mirror metrics: a second MetricRegistry was offered; metrics stay in the first");
         }
