@@ -12,8 +12,15 @@ Prints one JSON object: streams, errors, ttfe p50/p99 ms, gap-excess p50/p99 ms,
 import asyncio, json, os, sys, time
 from urllib.parse import urlparse
 
-BODY = ('{"model":"claude-sonnet-4-5-20250929","max_tokens":256,"stream":true,"messages":[{"role":"user",'
-        '"content":"Hello from the stream probe, please tell me a story."}]}').encode()
+SEQ = [0]
+
+
+def body():
+    # A different prompt every time: a mirror with the response cache on must not answer from it ("cold").
+    SEQ[0] += 1
+    return ('{"model":"claude-sonnet-4-5-20250929","max_tokens":256,"stream":true,"messages":[{"role":"user",'
+            '"content":"Stream probe %08d-%08d. The fake upstream echoes this prompt back in text deltas, so its '
+            'length sets how many events a stream has: about 160 characters."}]}' % (os.getpid(), SEQ[0])).encode()
 
 
 def pct(values, p):
@@ -25,11 +32,12 @@ def pct(values, p):
 
 async def one_stream(host, port, path, key, delay, stats, opened):
     reader, writer = await asyncio.open_connection(host, port)
+    payload = body()
     head = (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
             f"anthropic-version: 2023-06-01\r\nx-api-key: {key}\r\nConnection: close\r\n"
-            f"Content-Length: {len(BODY)}\r\n\r\n").encode()
+            f"Content-Length: {len(payload)}\r\n\r\n").encode()
     t0 = time.perf_counter()
-    writer.write(head + BODY)
+    writer.write(head + payload)
     await writer.drain()
     first, last, tail, status, n = None, None, b"", None, 0
     while True:
