@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Concurrent SSE streams against a Messages endpoint: time to first event and per-event gap excess.
 
-Usage: bench/sse_probe.py URL CONNECTIONS SECONDS DELAY_MS [--once] [--hold FILE]
+Usage: bench/sse_probe.py URL CONNECTIONS SECONDS DELAY_MS [--once] [--hold FILE] [--progress FILE]
 Each of CONNECTIONS clients opens a connection, POSTs a streaming /v1/messages request (Connection: close) and
 reads until the server closes, then starts again, for SECONDS. For every stream it records the time from sending
 the request to the first `event:` line (TTFE) and, for each later event, the gap since the previous one minus
@@ -69,6 +69,9 @@ async def one_stream(host, port, path, key, delay, stats, opened):
     else:
         stats["streams"] += 1
         stats["events"] += n
+    if PROGRESS:
+        with open(PROGRESS, "w") as f:
+            f.write("%d (%d)" % (stats["streams"], stats["errors"]))
 
 
 async def client(url, key, delay, deadline, stats, once, opened):
@@ -80,6 +83,9 @@ async def client(url, key, delay, deadline, stats, once, opened):
             stats["errors"] += 1
         if once or time.perf_counter() > deadline:
             return
+
+
+PROGRESS = sys.argv[sys.argv.index("--progress") + 1] if "--progress" in sys.argv else None
 
 
 async def main():
