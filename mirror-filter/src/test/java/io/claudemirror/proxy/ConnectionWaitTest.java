@@ -55,10 +55,7 @@ class ConnectionWaitTest {
         CompletableFuture<HttpResponse<String>> first = client.sendAsync(
                 Http.post(mirror.baseUrl() + "/v1/messages", KEY, Http.messages("first", false)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (fake.journal().size() < 1 && System.nanoTime() < until) {
-            Thread.onSpinWait();
-        }
+        fake.journal().await(1, Duration.ofSeconds(10));
         assertThat(fake.journal().size()).as("the first request reached the upstream").isEqualTo(1);
         return first;
     }
