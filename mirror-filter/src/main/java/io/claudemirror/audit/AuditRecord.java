@@ -43,6 +43,8 @@ public final class AuditRecord {
     private record Second(long epochSecond, String text) {
     }
 
+    private static final ThreadLocal<StringBuilder> BUILDER = ThreadLocal.withInitial(() -> new StringBuilder(1024));
+
     private AuditRecord() {
     }
 
@@ -77,7 +79,13 @@ public final class AuditRecord {
 
     /** The JSON line (without the newline) for {@code ex}, completed at {@code endNanos}. */
     public static String line(Exchange ex, RequestLine req, long endNanos) {
-        StringBuilder sb = new StringBuilder(512);
+        // One builder per thread, reused: only the finished line is allocated (a typical one is 550–700 chars).
+        StringBuilder sb = BUILDER.get();
+        if (sb.capacity() > 16 * 1024) {
+            sb = new StringBuilder(1024); // a huge line once (long User-Agent, many findings) is not kept for ever
+            BUILDER.set(sb);
+        }
+        sb.setLength(0);
         sb.append("{\"ts\":\"");
         timestamp(sb, ex.startMillis());
         sb.append('"');

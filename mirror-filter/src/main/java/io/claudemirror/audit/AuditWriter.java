@@ -65,6 +65,12 @@ final class AuditWriter implements AuditSink {
     private final StringBuilder batch = new StringBuilder(BATCH_BYTES + 1024);
     private int batchLines;
     private LocalDate batchDay;
+    private long batchEpochDay = Long.MIN_VALUE;
+    // The batch's bytes, encoded into one reused buffer rather than toString() and getBytes() (two copies a batch).
+    private final java.nio.charset.CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
+    private java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(BATCH_BYTES * 2);
     private LocalDate openDay;
     private OutputStream out;
     private HashChain chain;
@@ -178,10 +184,12 @@ final class AuditWriter implements AuditSink {
     }
 
     private void append(Entry e) {
-        LocalDate day = AuditFiles.dayOf(e.epochMillis());
-        if (!day.equals(batchDay)) {
+        // The day by arithmetic: a LocalDate (and its zone rules) per line showed in the allocation profile.
+        long epochDay = Math.floorDiv(e.epochMillis(), 86_400_000L);
+        if (epochDay != batchEpochDay) {
             writeBatch();
-            batchDay = day;
+            batchEpochDay = epochDay;
+            batchDay = LocalDate.ofEpochDay(epochDay);
         }
         batch.append(e.line()).append('\n');
         batchLines++;
@@ -203,7 +211,7 @@ final class AuditWriter implements AuditSink {
                 // Continue from the file as it is: after a restart or a failed write, its last line is the link.
                 chain = hashChain ? HashChain.resume(dir.resolve(AuditFiles.fileName(batchDay))) : null;
             }
-            out.write(chained(batch).getBytes(StandardCharsets.UTF_8));
+            write(chain == null ? batch : chained(batch));
             out.flush();
             stats.written.inc(lines);
         } catch (IOException | RuntimeException e) {
@@ -219,6 +227,19 @@ final class AuditWriter implements AuditSink {
             batch.setLength(0);
             batchLines = 0;
         }
+    }
+
+    private void write(CharSequence text) throws IOException {
+        int max = (int) Math.ceil(text.length() * (double) encoder.maxBytesPerChar());
+        if (bytes.capacity() < max) {
+            bytes = java.nio.ByteBuffer.allocate(max);
+        }
+        bytes.clear();
+        encoder.reset();
+        java.nio.CharBuffer chars = java.nio.CharBuffer.wrap(text);
+        encoder.encode(chars, bytes, true);
+        encoder.flush(bytes);
+        out.write(bytes.array(), 0, bytes.position());
     }
 
     /** The batch as written: unchanged, or each line linked into the file's hash chain. */

@@ -128,8 +128,9 @@ public final class ConfigReader {
         Routing routing = routing(root.child("routing"));
 
         ConfigNode px = root.child("proxy");
-        Proxy proxy = new Proxy((int) px.number("maxThreads", 64, 4), (int) px.number("maxConnectionsPerUpstream", 512, 1),
-                px.bool("forwardClientAddress", false));
+        // 4096 connections: a Claude Code stream holds one for minutes, and a team relay holds a thousand at once.
+        Proxy proxy = new Proxy((int) px.number("maxThreads", 64, 4), (int) px.number("maxConnectionsPerUpstream", 4096, 1),
+                px.bool("forwardClientAddress", false), px.duration("connectionWaitTimeout", Proxy.DEFAULT_CONNECTION_WAIT));
         px.finish();
 
         ConfigNode c = root.child("cache");

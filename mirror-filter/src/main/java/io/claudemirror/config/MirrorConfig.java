@@ -199,8 +199,20 @@ public record MirrorConfig(
                 Duration.ofSeconds(10), Duration.ofSeconds(30));
     }
 
-    /** Knobs of the proxy's HTTP client and of header forwarding. */
-    public record Proxy(int maxThreads, int maxConnectionsPerUpstream, boolean forwardClientAddress) {
+    /**
+     * Knobs of the proxy's HTTP client and of header forwarding.
+     *
+     * @param connectionWaitTimeout longest a request waits for a pooled upstream connection when every one is busy
+     *                              ({@code proxy.connectionWaitTimeout}); then 529. Zero: no bound
+     */
+    public record Proxy(int maxThreads, int maxConnectionsPerUpstream, boolean forwardClientAddress,
+                        Duration connectionWaitTimeout) {
+        public static final Duration DEFAULT_CONNECTION_WAIT = Duration.ofSeconds(10);
+
+        /** Without a connection-wait bound given: the default one. */
+        public Proxy(int maxThreads, int maxConnectionsPerUpstream, boolean forwardClientAddress) {
+            this(maxThreads, maxConnectionsPerUpstream, forwardClientAddress, DEFAULT_CONNECTION_WAIT);
+        }
     }
 
     public enum CacheMessages { OFF, DETERMINISTIC, ALL }

@@ -77,7 +77,8 @@ public final class MetricFamily {
     /** The classes that declare families; {@link #declared()} initializes them, so none is missing. */
     private static final List<Class<?>> DECLARING = List.of(MirrorMetrics.class,
             io.claudemirror.ratelimit.RateLimitMetrics.class, io.claudemirror.audit.AuditStats.class,
-            io.claudemirror.cluster.ClusterMetrics.class);
+            io.claudemirror.cluster.ClusterMetrics.class,
+            io.claudemirror.proxy.ConnectionWaitMetrics.class);
 
     /**
      * Initializes the declaring classes. Needed only where a registry may hold the mirror's metrics without this

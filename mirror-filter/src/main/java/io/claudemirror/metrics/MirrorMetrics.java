@@ -207,9 +207,11 @@ public final class MirrorMetrics implements AutoCloseable {
         MetricSet audit = runtime.service(AuditStats.class, AuditStats::new);
         // Cluster mode registers its set when the runtime starts; absent otherwise.
         MetricSet cluster = runtime.serviceIfPresent(io.claudemirror.cluster.ClusterMetrics.class);
+        MetricSet connectionWaits = runtime.service(io.claudemirror.proxy.ConnectionWaitMetrics.class,
+                io.claudemirror.proxy.ConnectionWaitMetrics::new);
         MirrorMetrics m = runtime.service(MirrorMetrics.class, () -> cluster == null
-                ? new MirrorMetrics(registry, runtime, rateLimits, audit)
-                : new MirrorMetrics(registry, runtime, rateLimits, audit, cluster));
+                ? new MirrorMetrics(registry, runtime, rateLimits, audit, connectionWaits)
+                : new MirrorMetrics(registry, runtime, rateLimits, audit, connectionWaits, cluster));
         if (m.registry != registry) {
             LOG.warn("Claude Mirror metrics: a second MetricRegistry was offered; metrics stay in the first");
         }
@@ -403,12 +405,28 @@ public final class MirrorMetrics implements AutoCloseable {
         if (s == null || s.isEmpty()) {
             return "unknown";
         }
+        if (isClean(s)) {
+            return s; // the usual case (model, upstream and error names): nothing to replace, nothing to copy
+        }
         StringBuilder sb = new StringBuilder(Math.min(s.length(), 64));
         for (int i = 0; i < s.length() && i < 64; i++) {
             char c = s.charAt(i);
             sb.append(c < 128 && (Character.isLetterOrDigit(c) || c == '_' || c == '-') ? c : '_');
         }
         return sb.toString();
+    }
+
+    private static boolean isClean(String s) {
+        if (s.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Removes this instance's metrics from the registry (those another instance replaced stay). */

@@ -2,8 +2,6 @@ package io.claudemirror.proxy;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Which headers cross the mirror (CONTRACT §4). Upstream: never the client's credentials, cookies, addresses
@@ -14,7 +12,7 @@ final class HeaderPolicy {
     // Case-insensitive sets: header names arrive in any case, and lower-casing each one would allocate.
 
     /** Request headers never forwarded: hop-by-hop, Host, credentials, cookies, the mirror's own controls. */
-    static final Set<String> REQUEST_DROP = ci(List.of(
+    static final HeaderNames REQUEST_DROP = ci(List.of(
             "connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "proxy-connection",
             "transfer-encoding", "te", "trailer", "upgrade", "host",
             "cookie", "cookie2", "x-api-key", "authorization", "content-length",
@@ -23,27 +21,25 @@ final class HeaderPolicy {
             "content-encoding"));
 
     /** Request headers that carry the client's address; forwarded only when configured. */
-    static final Set<String> REQUEST_ADDRESS = ci(List.of(
+    static final HeaderNames REQUEST_ADDRESS = ci(List.of(
             "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-server",
             "forwarded", "via", "x-real-ip", "true-client-ip", "cf-connecting-ip", "x-client-ip"));
 
     /** Hop-by-hop response headers, never copied: the container frames its own response. */
-    static final Set<String> RESPONSE_HOP = ci(List.of(
+    static final HeaderNames RESPONSE_HOP = ci(List.of(
             "connection", "keep-alive", "proxy-authenticate", "proxy-connection", "transfer-encoding", "te",
             "trailer", "upgrade"));
 
     /** Response headers never passed back. */
-    static final Set<String> RESPONSE_DROP = ci(List.of(
+    static final HeaderNames RESPONSE_DROP = ci(List.of(
             "set-cookie", "set-cookie2", "server", "via", "alt-svc", "strict-transport-security", "report-to", "nel",
             "x-envoy-upstream-service-time", "anthropic-organization-id", "x-powered-by"));
 
     /** Response headers about the upstream account, dropped in tenants mode (the tenant gets its own). */
-    static final Set<String> RESPONSE_ACCOUNT = ci(List.of("anthropic-workspace-id"));
+    static final HeaderNames RESPONSE_ACCOUNT = ci(List.of("anthropic-workspace-id"));
 
-    private static Set<String> ci(Collection<String> names) {
-        TreeSet<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        set.addAll(names);
-        return set;
+    private static HeaderNames ci(Collection<String> names) {
+        return new HeaderNames(names);
     }
 
     private HeaderPolicy() {

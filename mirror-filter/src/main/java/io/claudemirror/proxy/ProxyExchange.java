@@ -141,6 +141,11 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
         attempt.sentNanos = pool.nanoTime();
         attempt.begun = true;
         pool.begin(attempt.upstreamIndex);
+        if (pool.get(attempt.upstreamIndex).inFlight() > servlet.maxConnectionsPerUpstream()) {
+            // Every pooled connection is busy: this request queues in the client. Counted, and bounded.
+            attempt.connectionWait = ConnectionWait.arm(servlet.connectionWaitMetrics(), proxyRequest,
+                    servlet.runtime().config().proxy().connectionWaitTimeout().toMillis(), servlet.scheduler());
+        }
         long firstByte = firstByteTimeoutMillis();
         if (firstByte > 0) {
             // A hung upstream is abandoned in time to try the next one; the headers arriving first disarm it.
@@ -171,7 +176,8 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
     private String stickyKey() {
         if (!stickyKeyRead) {
             stickyKeyRead = true;
-            if (pool.routing().sticky()) {
+            // One upstream: every conversation sticks to it anyway; the body is not parsed and hashed for nothing.
+            if (pool.routing().sticky() && pool.states().size() > 1) {
                 stickyKey = StickyKey.extract(request.getHeader(StickyKey.SESSION_HEADER), exchange.body(),
                         exchange.bodyLength());
             }
@@ -411,6 +417,9 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
 
     void onUpstreamComplete(UpstreamAttempt attempt, Result result) {
         Throwable failure = result.isFailed() ? result.getFailure() : null;
+        if (attempt.connectionWait != null) {
+            attempt.connectionWait.end();
+        }
         if (attempt.begun) {
             attempt.begun = false;
             pool.end(attempt.upstreamIndex);
@@ -433,7 +442,13 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
             return;
         }
         if (failure != null) {
-            if (!attempt.headersReceived) {
+            if (!attempt.headersReceived && failure instanceof ConnectionWaitTimeoutException) {
+                // The upstream never saw the request: not its failure. Another upstream may have a free connection.
+                if (canRetry()) {
+                    send(failure);
+                    return;
+                }
+            } else if (!attempt.headersReceived) {
                 UpstreamOutcome outcome = UpstreamOutcome.classify(failure);
                 pool.onFailure(attempt.upstreamIndex, outcome, outcome.reason(0));
                 if (outcome.retryable() && canRetry()) {
@@ -467,6 +482,8 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
             response.reset();
             if (timeout) {
                 writeError(504, ErrorResponses.TIMEOUT, "The upstream did not answer in time.", 1);
+            } else if (failure instanceof ConnectionWaitTimeoutException) {
+                writeError(529, ErrorResponses.OVERLOADED, "Every connection to the upstream is busy; retry shortly.", 1);
             } else {
                 writeError(529, ErrorResponses.OVERLOADED, "No upstream could answer the request.", 1);
             }

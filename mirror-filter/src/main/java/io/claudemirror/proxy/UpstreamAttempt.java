@@ -20,6 +20,8 @@ final class UpstreamAttempt implements Response.Listener {
     volatile long sentNanos;
     volatile boolean reported;
     volatile boolean begun;
+    /** Set when the attempt had to queue for a pooled connection. */
+    volatile ConnectionWait connectionWait;
 
     UpstreamAttempt(ProxyExchange exchange, int upstreamIndex) {
         this.exchange = exchange;

@@ -21,10 +21,20 @@ public final class UsageObserver implements ResponseObserver {
 
     private boolean sse;
     private boolean active;
-    private byte[] line = new byte[256];
+    // Allocated on the first bytes, at least their size: a JSON answer that arrives in one chunk is copied once,
+    // into a buffer of its size, instead of into 256 bytes that then double.
+    private byte[] line;
     private int lineLength;
     private boolean overflow;
     private int event;   // 0 other, 1 message_start, 2 message_delta
+
+    /**
+     * The request factory's limits without its duplicate-key check: that check guards the mirror against a client
+     * whose body reads differently to two parsers; an upstream answer is not such a body, and the check cost a
+     * hash set per JSON object of every answer (the allocation profile showed it). First key wins.
+     */
+    private static final com.fasterxml.jackson.core.JsonFactory RESPONSES = RequestFacts.jsonFactory().rebuild()
+            .disable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private static final byte[] EVENT = "event:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] DATA = "data:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -78,7 +88,9 @@ public final class UsageObserver implements ResponseObserver {
             overflow = true;
             return;
         }
-        if (lineLength + len > line.length) {
+        if (line == null) {
+            line = new byte[Math.max(256, len)];
+        } else if (lineLength + len > line.length) {
             line = Arrays.copyOf(line, Math.max(line.length * 2, lineLength + len));
         }
         System.arraycopy(b, off, line, lineLength, len);
@@ -136,7 +148,7 @@ public final class UsageObserver implements ResponseObserver {
      * its counts. Input is the sum of uncached, cache-write and cache-read input tokens.
      */
     static void parseUsage(Usage usage, byte[] json, int off, int len, boolean isStart) {
-        try (JsonParser p = RequestFacts.jsonFactory().createParser(json, off, len)) {
+        try (JsonParser p = RESPONSES.createParser(json, off, len)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return;
             }

@@ -244,10 +244,15 @@ public class ClaudeMirrorProperties {
     public static class Proxy {
         /** Threads of the upstream client (default 64). */
         private Integer maxThreads;
-        /** Connections per upstream (default 512). */
+        /** Connections per upstream (default 4096). */
         private Integer maxConnectionsPerUpstream;
         /** Whether to forward the client's address upstream (default false). */
         private Boolean forwardClientAddress;
+        /** Longest wait for a free upstream connection before 529 (default 10s; 0: no bound). */
+        private Duration connectionWaitTimeout;
+
+        public Duration getConnectionWaitTimeout() { return connectionWaitTimeout; }
+        public void setConnectionWaitTimeout(Duration v) { this.connectionWaitTimeout = v; }
 
         public Integer getMaxThreads() { return maxThreads; }
         public void setMaxThreads(Integer v) { this.maxThreads = v; }
