@@ -125,6 +125,28 @@ final class RedisServer implements AutoCloseable {
             }
             throw new AssertionError("redis-cli --cluster create failed:\n" + out);
         }
+        // "All slots covered" is the creator's view; every node must agree (gossip takes a moment) before a
+        // client is pointed at it, or its first commands meet CLUSTERDOWN and the mirror rightly falls back.
+        String cli = first.binary.replace("redis-server", "redis-cli");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (RedisServer r : nodes) {
+            while (true) {
+                Process info = new ProcessBuilder(cli, "-p", Integer.toString(r.port), "cluster", "info")
+                        .redirectErrorStream(true).start();
+                String text = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                info.waitFor(5, TimeUnit.SECONDS);
+                if (text.contains("cluster_state:ok") && text.contains("cluster_slots_ok:16384")) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    for (RedisServer started : nodes) {
+                        started.close();
+                    }
+                    throw new AssertionError("Redis Cluster node " + r.port + " not ready:\n" + text);
+                }
+                Thread.sleep(50);
+            }
+        }
         nodes.get(0).clusterSeeds = seeds.toString();
         return nodes;
     }

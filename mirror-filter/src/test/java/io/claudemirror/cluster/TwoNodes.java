@@ -60,6 +60,9 @@ final class TwoNodes implements AutoCloseable {
         try {
             TwoNodes nodes = start(cluster.get(0), b -> settings.apply(b).set("redis.uri", cluster.get(0).clusterUri()));
             nodes.extraRedis = cluster.subList(1, cluster.size());
+            // A fresh cluster can refuse the first commands while its slots settle; a node that saw that is
+            // on local limits until its next good ping. The tests are about the shared state: wait for it.
+            await("both nodes on the Redis Cluster", () -> isUp(nodes.a) && isUp(nodes.b));
             return nodes;
         } catch (Exception | Error e) {
             for (RedisServer r : cluster) {
@@ -131,6 +134,11 @@ final class TwoNodes implements AutoCloseable {
     }
 
     /** The node's {@code claude.mirror.redis.up} gauge, as its registry reports it. */
+    static boolean isUp(MirrorServer node) {
+        Object v = redisUp(node);
+        return v instanceof Number n && n.intValue() == 1;
+    }
+
     static Object redisUp(MirrorServer node) {
         MirrorMetrics m = node.runtime().serviceIfPresent(MirrorMetrics.class);
         return m.registry().getGauges().get("claude.mirror.redis.up").getValue();
