@@ -58,7 +58,9 @@ public final class BodyReader {
         }
         byte[] buf = new byte[(int) Math.max(0, Math.min(declared >= 0 ? declared : FIRST_BUFFER, FIRST_BUFFER))];
         int n = 0;
-        long deadline = timeoutNanos > 0 ? startNanos + timeoutNanos : Long.MAX_VALUE;
+        // nanoTime has an arbitrary origin: compare differences, and only when a bound is set (0 = none).
+        boolean bounded = timeoutNanos > 0;
+        long deadline = startNanos + timeoutNanos;
         try {
             while (declared < 0 || n < declared) {
                 if (n == buf.length) {
@@ -76,13 +78,13 @@ public final class BodyReader {
                 if (n > maxBytes) {
                     throw tooLarge(maxBytes, "");
                 }
-                if (System.nanoTime() - deadline > 0) {
+                if (bounded && System.nanoTime() - deadline > 0) {
                     throw stalled();
                 }
             }
         } catch (IOException e) {
             // A read timeout of the container or a connection that failed mid-body: the client stopped sending.
-            if (System.nanoTime() - deadline > 0 || isTimeout(e)) {
+            if (bounded && System.nanoTime() - deadline > 0 || isTimeout(e)) {
                 throw stalled();
             }
             throw new Refused(400, "invalid_request_error", "the request body could not be read completely");
