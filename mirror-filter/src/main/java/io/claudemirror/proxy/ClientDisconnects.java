@@ -219,21 +219,24 @@ final class ClientDisconnects {
 
         @Override
         public void run() {
-            if (done) {
-                return;
-            }
             int available;
-            try {
-                coyote.action(org.apache.coyote.ActionCode.AVAILABLE, Boolean.TRUE);
-                available = coyote.getAvailable();
-            } catch (RuntimeException e) {
-                available = 1;
-            }
-            if (done) {
-                return;
+            // Held while Tomcat's input buffer is probed: cancel() waits for it, so the probe never runs while
+            // the response is being written or the connection is handed back for the next request.
+            synchronized (this) {
+                if (done) {
+                    return;
+                }
+                try {
+                    coyote.action(org.apache.coyote.ActionCode.AVAILABLE, Boolean.TRUE);
+                    available = coyote.getAvailable();
+                } catch (RuntimeException e) {
+                    available = 1;
+                }
+                if (available > 0) {
+                    done = true;
+                }
             }
             if (available > 0) {
-                done = true;
                 listener.clientGone();
             } else {
                 schedule();
@@ -242,7 +245,9 @@ final class ClientDisconnects {
 
         @Override
         public void cancel() {
-            done = true;
+            synchronized (this) {
+                done = true;
+            }
             org.eclipse.jetty.util.thread.Scheduler.Task t = task;
             if (t != null) {
                 t.cancel();
