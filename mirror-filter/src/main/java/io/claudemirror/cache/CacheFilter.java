@@ -129,6 +129,7 @@ public class CacheFilter extends MirrorFilter {
                       Flight flight) throws IOException, ServletException {
         miss(exchange);
         FlightRecorder recorder = new FlightRecorder(flight, flights, cache);
+        flight.leaderGone(exchange::clientAborted);
         exchange.addObserver(recorder);
         // However the request ends (even refused before it reached the proxy), its followers are released.
         exchange.onComplete(recorder);

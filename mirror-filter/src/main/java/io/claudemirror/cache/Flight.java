@@ -44,6 +44,19 @@ final class Flight {
     private boolean overflowed;
     private final java.util.concurrent.atomic.AtomicInteger followers = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** True once the leader's client left: the flight is ending and takes no new followers. */
+    private volatile java.util.function.BooleanSupplier leaderGone = () -> false;
+
+    /** Set by the leader: how to tell that its client left. */
+    void leaderGone(java.util.function.BooleanSupplier gone) {
+        this.leaderGone = gone;
+    }
+
+    /** The leader's client left; the upstream call is being cancelled and the flight will fail. */
+    boolean leaderGone() {
+        return leaderGone.getAsBoolean();
+    }
+
     Flight(String key, long maxBytes) {
         this.key = key;
         this.maxBytes = maxBytes;
@@ -145,6 +158,10 @@ final class Flight {
      * {@link #result}; {@code FAILED}: not subscribed).
      */
     synchronized State subscribe(Subscriber s) {
+        if (state == State.RECEIVING && leaderGone()) {
+            // Its leader's client left: the stream is about to break off. Not worth following.
+            return State.FAILED;
+        }
         if (state == State.RECEIVING) {
             for (byte[] c : chunks) {
                 s.chunk(c);

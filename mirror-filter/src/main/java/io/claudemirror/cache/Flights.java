@@ -18,6 +18,11 @@ final class Flights {
     Joined join(String key) {
         while (true) {
             Flight existing = byKey.get(key);
+            if (existing != null && existing.leaderGone()) {
+                // A flight whose leader left is ending: a new request leads a new one instead of following it.
+                byKey.remove(key, existing);
+                continue;
+            }
             if (existing != null) {
                 existing.followed();
                 return new Joined(existing, false);

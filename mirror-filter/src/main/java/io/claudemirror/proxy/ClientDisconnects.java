@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  *       connection while the request is handled; the mirror registers its own read interest on the endpoint
  *       once the body is in, and a readable connection with nothing to read means the client closed it;</li>
  *   <li><b>Tomcat</b>: {@code AsyncListener.onError} when the container sees the failure (always wired by the
- *       proxy); Tomcat offers no earlier signal without reading its socket through internal classes, so a
- *       departure is noticed on the first write (the response headers).</li>
+ *       proxy), and a probe of the connection through Tomcat's own "is input available" action every
+ *       {@value #TOMCAT_PROBE_MILLIS} ms until the answer starts; two positive probes in a row count as gone.</li>
  * </ul>
  * During a stream any container notices on the next write, which aborts the upstream too.
  */
@@ -180,6 +180,7 @@ final class ClientDisconnects {
         private final Listener listener;
         private final org.eclipse.jetty.util.thread.Scheduler scheduler;
         private volatile boolean done;
+        private int strikes;
         private volatile org.eclipse.jetty.util.thread.Scheduler.Task task;
 
         private TomcatWatch(org.apache.coyote.Request coyote, Listener listener,
@@ -219,24 +220,29 @@ final class ClientDisconnects {
 
         @Override
         public void run() {
-            int available;
+            boolean gone = false;
             // Held while Tomcat's input buffer is probed: cancel() waits for it, so the probe never runs while
             // the response is being written or the connection is handed back for the next request.
             synchronized (this) {
                 if (done) {
                     return;
                 }
+                int available;
                 try {
                     coyote.action(org.apache.coyote.ActionCode.AVAILABLE, Boolean.TRUE);
                     available = coyote.getAvailable();
                 } catch (RuntimeException e) {
                     available = 1;
                 }
-                if (available > 0) {
+                // Tomcat answers "available" both for a closed connection (the read failed) and for a passing
+                // state of its own; a closed connection stays so, a passing state does not: two probes in a row.
+                strikes = available > 0 ? strikes + 1 : 0;
+                if (strikes >= 2) {
                     done = true;
+                    gone = true;
                 }
             }
-            if (available > 0) {
+            if (gone) {
                 listener.clientGone();
             } else {
                 schedule();

@@ -77,7 +77,7 @@ class PacingTest {
             for (io.claudemirror.support.RawClient c : leaving) {
                 c.close();
             }
-            Thread.sleep(400); // Tomcat notices within its 250 ms probe
+            Thread.sleep(800); // Tomcat notices within two of its 250 ms probes
             long t0 = System.nanoTime();
             assertThat(Http.send(Http.post(mirror.baseUrl() + "/v1/messages", "k", Http.messages("stayed", false)))
                     .statusCode()).isEqualTo(200);
