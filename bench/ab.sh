@@ -5,32 +5,14 @@
 # Usage: bench/ab.sh JAR_A JAR_B [CONNECTIONS] [SECONDS] [ROUNDS]   (STREAM=1 for streaming)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 A=$1; B=$2; C=${3:-50}; D=${4:-10}; R=${5:-3}; export STREAM=${STREAM:-0}
 FAKE=18281; PA=18282; PB=18283
 JAVA_OPTS=${JAVA_OPTS:-"-Xms512m -Xmx512m -XX:+UseG1GC"}
 work=$(mktemp -d); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-cat > "$work/mirror.yaml" <<YAML
-upstreams:
-  - name: fake
-    url: http://127.0.0.1:$FAKE
-    apiKey: sk-upstream-bench
-tenants:
-  - id: bench
-    keys: ["plain:sk-bench"]
-    limits:
-      requestsPerMinute: 100000000
-      inputTokensPerMinute: 1000000000
-      outputTokensPerMinute: 1000000000
-      maxConcurrent: 10000
-pii:
-  mode: redact
-audit:
-  dir: $work/audit
-state:
-  dir: $work/state-JAR
-YAML
+bench_mirror_yaml $FAKE "$work/audit" "$work/state-JAR" > "$work/mirror.yaml"
 sed 's/state-JAR/state-a/' "$work/mirror.yaml" > "$work/a.yaml"; sed 's/state-JAR/state-b/' "$work/mirror.yaml" > "$work/b.yaml"
 java $JAVA_OPTS -cp "$A" io.claudemirror.testkit.FakeAnthropicMain --port $FAKE > "$work/fake.log" 2>&1 & pids+=($!)
 java $JAVA_OPTS ${JAVA_OPTS_A:-} -cp "$A" io.claudemirror.bench.MirrorHostMain $PA "$work/a.yaml" > "$work/a.log" 2>&1 & pids+=($!); PIDA=$!

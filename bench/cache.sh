@@ -5,6 +5,7 @@
 # Needs wrk, nginx and `mvn -B -DskipTests package` first. Usage: bench/cache.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 D=${1:-10}
 BENCH=mirror-benchmarks/target/benchmarks.jar
 FAKE=18091; NGINX=18092; HOST=18093
@@ -18,30 +19,7 @@ work=$(mktemp -d)
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [[ -f $work/nginx.pid ]] && kill "$(cat $work/nginx.pid)" 2>/dev/null || true; }
 trap cleanup EXIT
 
-cat > "$work/mirror.yaml" <<YAML
-upstreams:
-  - name: fake
-    url: http://127.0.0.1:$FAKE
-    apiKey: sk-upstream-bench
-tenants:
-  - id: bench
-    keys: ["plain:sk-bench"]
-    limits:
-      requestsPerMinute: 100000000
-      inputTokensPerMinute: 1000000000
-      outputTokensPerMinute: 1000000000
-      maxConcurrent: 10000
-pii:
-  mode: redact
-audit:
-  dir: $work/audit
-state:
-  dir: $work/state
-cache:
-  enabled: true
-  messages: all
-  maxEntries: 1000
-YAML
+{ bench_mirror_yaml $FAKE "$work/audit" "$work/state"; printf 'cache:\n  enabled: true\n  messages: all\n  maxEntries: 1000\n'; } > "$work/mirror.yaml"
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 1;
 pid $work/nginx.pid;

@@ -6,6 +6,7 @@
 # Needs wrk, nginx, redis-server and `mvn -B -DskipTests package` first. Usage: bench/cluster.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 D=${1:-10}
 BENCH=mirror-benchmarks/target/benchmarks.jar
 FAKE=18101; NODE_A=18102; NODE_B=18103; NGINX=18104; SOLO=18105; REDIS=18106
@@ -20,29 +21,9 @@ cleanup() {
 trap cleanup EXIT
 redis-server --port $REDIS --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --pidfile "$work/redis.pid" \
   --logfile "$work/redis.log"
-config() {  # $1 = state dir, $2 = redis uri ("" for none)
-  cat <<YAML
-upstreams:
-  - name: fake
-    url: http://127.0.0.1:$FAKE
-    apiKey: sk-upstream-bench
-tenants:
-  - id: bench
-    keys: ["plain:sk-bench"]
-    limits:
-      requestsPerMinute: 100000000
-      inputTokensPerMinute: 1000000000
-      outputTokensPerMinute: 1000000000
-      maxConcurrent: 10000
-pii:
-  mode: redact
-audit:
-  dir: $1/audit
-state:
-  dir: $1/state
-redis:
-  uri: "$2"
-YAML
+config() {  # $1 = the node's directory, $2 = redis uri ("" for none)
+  bench_mirror_yaml $FAKE "$1/audit" "$1/state"
+  printf 'redis:\n  uri: "%s"\n' "$2"
 }
 config "$work/a" "redis://127.0.0.1:$REDIS" > "$work/a.yaml"
 config "$work/b" "redis://127.0.0.1:$REDIS" > "$work/b.yaml"

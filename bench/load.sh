@@ -8,6 +8,7 @@
 # Needs wrk and `mvn -B -DskipTests package` first. Usage: bench/load.sh [CONNECTIONS] [SECONDS] [STREAM=0|1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 C=${1:-50}; D=${2:-15}; export STREAM=${3:-0}
 BENCH=mirror-benchmarks/target/benchmarks.jar
 DEMO=mirror-jetty-demo/target/mirror-jetty-demo.jar
@@ -24,24 +25,7 @@ trap cleanup EXIT
 
 work=$(mktemp -d)
 if [[ "${FILTERS:-all}" == "all" ]]; then
-cat > "$work/mirror.yaml" <<YAML
-upstreams:
-  - name: fake
-    url: http://127.0.0.1:$FAKE
-    apiKey: sk-upstream-bench
-tenants:
-  - id: bench
-    keys: ["plain:sk-bench"]
-    limits:
-      requestsPerMinute: 100000000
-      inputTokensPerMinute: 1000000000
-      outputTokensPerMinute: 1000000000
-      maxConcurrent: 10000
-pii:
-  mode: redact
-audit:
-  dir: $work/audit
-YAML
+bench_mirror_yaml $FAKE "$work/audit" > "$work/mirror.yaml"
 else  # FILTERS=core: auth and the proxy only (no limits, PII off, audit off)
 cat > "$work/mirror.yaml" <<YAML
 upstreams:

@@ -5,6 +5,7 @@
 # Usage: bench/soak.sh [MINUTES] [STREAMS]   (needs `mvn -B -DskipTests package`, python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 M=${1:-10}; S=${2:-200}; TARGET=${TARGET:-jetty}
 BENCH=${BENCH_JAR:-mirror-benchmarks/target/benchmarks.jar}
 JAR=${JAR:-mirror-jetty-demo/target/mirror-jetty-demo.jar}; [[ $TARGET == spring ]] && JAR=${JAR_SPRING:-mirror-tomcat-demo/target/mirror-tomcat-demo.jar}
@@ -14,26 +15,7 @@ work=$(mktemp -d); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 ulimit -n 65536 2>/dev/null || true
-cat > "$work/mirror.yaml" <<YAML
-upstreams:
-  - name: fake
-    url: http://127.0.0.1:$FAKE
-    apiKey: sk-upstream-bench
-tenants:
-  - id: bench
-    keys: ["plain:sk-bench"]
-    limits:
-      requestsPerMinute: 100000000
-      inputTokensPerMinute: 1000000000
-      outputTokensPerMinute: 1000000000
-      maxConcurrent: 10000
-pii:
-  mode: redact
-audit:
-  dir: $work/audit
-state:
-  dir: $work/state
-YAML
+bench_mirror_yaml $FAKE "$work/audit" "$work/state" > "$work/mirror.yaml"
 java $JAVA_OPTS -cp "$BENCH" io.claudemirror.testkit.FakeAnthropicMain --port $FAKE --event-delay-ms 20 --chunk-size 4 \
   > "$work/fake.log" 2>&1 & pids+=($!)
 java $JAVA_OPTS -Xlog:gc:file="$work/gc.log" -jar "$JAR" --port $PORT --config "$work/mirror.yaml" > "$work/host.log" 2>&1 & pids+=($!)
