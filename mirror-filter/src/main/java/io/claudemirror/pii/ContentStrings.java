@@ -341,11 +341,7 @@ final class ContentStrings {
                     || (tag == INPUT && kind == TOOL_USE_BLOCK)
                     || (tag == META && (kind == DOCUMENT_BLOCK || kind == SEARCH_RESULT_BLOCK));
             if (keep) {
-                starts[kept] = starts[i];
-                ends[kept] = ends[i];
-                ids[kept] = ids[i];
-                tags[kept] = ACCEPTED;
-                kept++;
+                accept(kept++, i);
             }
         }
         size = kept;
@@ -376,14 +372,18 @@ final class ContentStrings {
         int kept = mark;
         for (int i = mark; i < size; i++) {
             if (tags[i] == ACCEPTED || text && tags[i] == SOURCE) {
-                starts[kept] = starts[i];
-                ends[kept] = ends[i];
-                ids[kept] = ids[i];
-                tags[kept] = ACCEPTED;
-                kept++;
+                accept(kept++, i);
             }
         }
         size = kept;
+    }
+
+    /** Keeps range {@code i} as range {@code kept} (kept ≤ i), now final for the enclosing structure. */
+    private void accept(int kept, int i) {
+        starts[kept] = starts[i];
+        ends[kept] = ends[i];
+        ids[kept] = ids[i];
+        tags[kept] = ACCEPTED;
     }
 
     /** Every string value (not key) inside the structure just opened, recorded with {@code tag}. */
