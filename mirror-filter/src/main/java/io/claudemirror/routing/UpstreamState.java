@@ -56,16 +56,9 @@ public final class UpstreamState {
 
     /**
      * Pacing ({@code minInterval}): reserves the next send slot toward this upstream and returns how long the
-     * caller must wait before sending, in nanoseconds (0 when no pacing is configured or the slot is free).
-     */
-    public long reserveSendSlot() {
-        return reserveSendSlot(Long.MAX_VALUE);
-    }
-
-    /**
-     * Like {@link #reserveSendSlot()}, but reserves nothing and returns -1 when the wait would exceed
-     * {@code maxWaitNanos}: the queue toward a paced upstream stays bounded and the caller answers 529 (or tries
-     * another upstream) instead of holding the request for minutes.
+     * caller must wait, in nanoseconds (0 without pacing); reserves nothing and returns -1 when the wait would
+     * exceed {@code maxWaitNanos}, so the queue toward a paced upstream stays bounded and the caller answers 529
+     * (or tries another upstream) instead of holding the request for minutes.
      */
     public long reserveSendSlot(long maxWaitNanos) {
         long now = nanos.getAsLong();
