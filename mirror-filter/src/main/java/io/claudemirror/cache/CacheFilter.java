@@ -193,8 +193,10 @@ public class CacheFilter extends MirrorFilter {
                     String.valueOf(credential).getBytes(StandardCharsets.UTF_8)));
         }
         String beta = String.join(",", Collections.list(request.getHeaders("anthropic-beta")));
+        // The facts were read from the body as received; once a filter edited it (PII), the key scans it itself.
+        int streamAt = api.isPost() && !exchange.bodyEdited() ? exchange.facts().streamAt() : CacheKey.UNKNOWN;
         return CacheKey.of(scope, api.method(), api.path(), api.query(), request.getHeader("anthropic-version"),
-                beta, exchange.body(), exchange.bodyLength());
+                beta, exchange.body(), exchange.bodyLength(), streamAt);
     }
 
     private static void debug(Exchange exchange, String what) {

@@ -33,6 +33,19 @@ public final class CacheKey {
      */
     public static String of(String scope, String method, String path, String query, String version, String beta,
                             byte[] body, int length) {
+        return of(scope, method, path, query, version, beta, body, length, UNKNOWN);
+    }
+
+    /** Where the body's {@code stream} member starts is not known: the key's own scan finds it. */
+    public static final int UNKNOWN = -2;
+
+    /**
+     * As {@link #of(String, String, String, String, String, String, byte[], int)}, with the byte offset of the
+     * top-level {@code "stream"} member's name already known ({@code RequestFacts.streamAt()} of this very body: -1
+     * for none), or {@link #UNKNOWN}. Saves a parse of the body per request.
+     */
+    public static String of(String scope, String method, String path, String query, String version, String beta,
+                            byte[] body, int length, int streamAt) {
         MessageDigest d = sha256();
         part(d, scope);
         part(d, method);
@@ -43,7 +56,8 @@ public final class CacheKey {
         if (body == null || length <= 0) {
             part(d, "");
         } else {
-            int[] span = streamSpan(body, length);
+            int[] span = streamAt == UNKNOWN ? streamSpan(body, length)
+                    : streamAt < 0 ? null : span(body, length, streamAt);
             int cut = span == null ? 0 : span[1] - span[0];
             lengthPrefix(d, length - cut);
             if (span == null) {

@@ -8,18 +8,30 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import io.claudemirror.exchange.ApiRequest.Refusal;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The few top-level fields of a JSON request body the mirror acts on, read in one streaming pass that also
- * validates the whole document. The body itself is never re-serialized.
+ * What the mirror acts on in a JSON request body, read in one streaming pass that also validates the whole
+ * document: the few top-level fields, where the top-level {@code stream} member starts (for the cache key), and
+ * every {@code file_id} at any depth (for ownership). Every policy reads these facts instead of parsing the body
+ * again. The body itself is never re-serialized.
  *
  * @param valid       the body is one well-formed JSON document (or empty)
  * @param error       why it is not, for the 400 message (no body content is quoted)
+ * @param streamAt    byte offset of the top-level {@code "stream"} member's name, or -1
+ * @param fileIds     the string value of every member named {@code file_id}, at any depth, in order of
+ *                    appearance (a real JSON reading: {@code "file\u005fid"} is the same name to the upstream)
  */
 public record RequestFacts(boolean valid, String error, boolean object, String model, boolean stream,
-                           long maxTokens, boolean hasTemperature, double temperature) {
+                           long maxTokens, boolean hasTemperature, double temperature, int streamAt,
+                           List<String> fileIds) {
 
-    public static final RequestFacts EMPTY = new RequestFacts(true, null, false, null, false, -1, false, Double.NaN);
+    public static final RequestFacts EMPTY =
+            new RequestFacts(true, null, false, null, false, -1, false, Double.NaN, -1, List.of());
+
+    /** The member whose string values are file references. */
+    public static final String FILE_ID = "file_id";
 
     /** Longest model name accepted; Anthropic's are under 40 characters. */
     public static final int MAX_MODEL_LENGTH = 128;
@@ -49,18 +61,22 @@ public record RequestFacts(boolean valid, String error, boolean object, String m
         long maxTokens = -1;
         boolean hasTemperature = false;
         double temperature = Double.NaN;
+        int streamAt = -1;
+        List<String> fileIds = null;
         try (JsonParser p = JSON.createParser(body, 0, length)) {
             JsonToken t = p.nextToken();
             if (t != JsonToken.START_OBJECT) {
-                // Valid JSON that is not an object: nothing to read, still well-formed.
-                p.skipChildren();
+                // Valid JSON that is not an object: no fields to read, still well-formed, file ids still count.
+                fileIds = skip(p, t, null);
                 if (p.nextToken() != null) {
                     return invalid("trailing content after the JSON value");
                 }
-                return EMPTY;
+                return fileIds == null ? EMPTY
+                        : new RequestFacts(true, null, false, null, false, -1, false, Double.NaN, -1, fileIds);
             }
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
+                int nameAt = "stream".equals(name) ? (int) p.currentTokenLocation().getByteOffset() : -1;
                 t = p.nextToken();
                 switch (name) {
                     case "model":
@@ -68,25 +84,34 @@ public record RequestFacts(boolean valid, String error, boolean object, String m
                             model = p.getText();
                         } else if (t != JsonToken.VALUE_NULL) {
                             modelNotString = true;
-                            p.skipChildren();
+                            fileIds = skip(p, t, fileIds);
                         }
                         break;
                     case "stream":
                         stream = t == JsonToken.VALUE_TRUE;
+                        streamAt = nameAt;
+                        fileIds = skip(p, t, fileIds);
                         break;
                     case "max_tokens":
                         if (t == JsonToken.VALUE_NUMBER_INT) {
                             maxTokens = p.getLongValue();
+                        } else {
+                            fileIds = skip(p, t, fileIds);
                         }
                         break;
                     case "temperature":
                         if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
                             hasTemperature = true;
                             temperature = p.getDoubleValue();
+                        } else {
+                            fileIds = skip(p, t, fileIds);
                         }
                         break;
+                    case FILE_ID:
+                        fileIds = t == JsonToken.VALUE_STRING ? add(fileIds, p.getText()) : skip(p, t, fileIds);
+                        break;
                     default:
-                        p.skipChildren();
+                        fileIds = skip(p, t, fileIds);
                 }
             }
             if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
@@ -106,11 +131,52 @@ public record RequestFacts(boolean valid, String error, boolean object, String m
         if (model != null && !validModel(model)) {
             return invalid("model is not a valid model name");
         }
-        return new RequestFacts(true, null, true, model, stream, maxTokens, hasTemperature, temperature);
+        return new RequestFacts(true, null, true, model, stream, maxTokens, hasTemperature, temperature, streamAt,
+                fileIds == null ? List.of() : fileIds);
+    }
+
+    /**
+     * Skips the value whose first token is {@code t} (what {@code skipChildren} does, token by token) and collects
+     * the {@code file_id} strings inside it. Returns the list, created on the first id.
+     */
+    private static List<String> skip(JsonParser p, JsonToken t, List<String> fileIds) throws IOException {
+        if (t != JsonToken.START_OBJECT && t != JsonToken.START_ARRAY) {
+            return fileIds;
+        }
+        int depth = 1;
+        while (depth > 0) {
+            JsonToken n = p.nextToken();
+            if (n == null) {
+                throw new java.io.EOFException("unexpected end of input");
+            }
+            switch (n) {
+                case START_OBJECT, START_ARRAY -> depth++;
+                case END_OBJECT, END_ARRAY -> depth--;
+                case FIELD_NAME -> {
+                    if (FILE_ID.equals(p.currentName())) {
+                        JsonToken v = p.nextToken();
+                        if (v == JsonToken.VALUE_STRING) {
+                            fileIds = add(fileIds, p.getText());
+                        } else if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+                            depth++;
+                        }
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        return fileIds;
+    }
+
+    private static List<String> add(List<String> fileIds, String id) {
+        List<String> ids = fileIds == null ? new ArrayList<>(2) : fileIds;
+        ids.add(id);
+        return ids;
     }
 
     private static RequestFacts invalid(String why) {
-        return new RequestFacts(false, why, false, null, false, -1, false, Double.NaN);
+        return new RequestFacts(false, why, false, null, false, -1, false, Double.NaN, -1, List.of());
     }
 
     /**

@@ -9,6 +9,7 @@ import io.claudemirror.errors.ErrorResponses;
 import io.claudemirror.exchange.ApiRequest;
 import io.claudemirror.exchange.Endpoint;
 import io.claudemirror.exchange.Exchange;
+import io.claudemirror.exchange.RequestFacts;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -158,17 +159,13 @@ public class OwnershipFilter extends MirrorFilter {
         if (exchange.bodyLength() <= 0) {
             return true;
         }
-        Set<String> files;
-        try {
-            // The front door decoded the body already.
-            files = FileReferences.in(exchange.body(), exchange.bodyLength());
-        } catch (IOException e) {
+        RequestFacts facts = exchange.facts(); // the front door's one reading of the decoded body
+        if (!facts.valid()) {
             // Fail closed: a body the mirror cannot read could refer to any file.
-            ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST,
-                    "request body is not valid JSON", 0);
+            ErrorResponses.write(response, exchange, 400, ErrorResponses.INVALID_REQUEST, facts.error(), 0);
             return false;
         }
-        for (String file : files) {
+        for (String file : facts.fileIds()) {
             if (!owns(tenant, ApiRequest.FILE, file)) {
                 notFound(response, exchange, ApiRequest.FILE, file);
                 return false;
