@@ -149,7 +149,7 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
         long firstByte = firstByteTimeoutMillis();
         if (firstByte > 0) {
             // A hung upstream is abandoned in time to try the next one; the headers arriving first disarm it.
-            servlet.scheduler().schedule(() -> {
+            attempt.firstByteTimer = servlet.scheduler().schedule(() -> {
                 if (!attempt.headersReceived) {
                     proxyRequest.abort(new FirstByteTimeoutException(firstByte));
                 }
