@@ -337,6 +337,9 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
      */
     void copyResponseHeaders(HttpServletResponse response, Response upstream, boolean dropLength) {
         HttpFields fields = upstream.getHeaders();
+        // setHeader scans (and on Jetty allocates an iterator over) every header already set, once per call: only
+        // a name the response already carries needs it; the rest are appended.
+        java.util.Collection<String> present = response.getHeaderNames();
         for (int i = 0, n = fields.size(); i < n; i++) {
             HttpField field = fields.getField(i);
             String name = field.getName();
@@ -344,12 +347,24 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
                     || (dropLength && field.getHeader() == HttpHeader.CONTENT_LENGTH)) {
                 continue;
             }
-            if (firstOccurrence(fields, i, name)) {
+            if (firstOccurrence(fields, i, name) && containsIgnoreCase(present, name)) {
                 response.setHeader(name, field.getValue());
             } else {
                 response.addHeader(name, field.getValue());
             }
         }
+    }
+
+    private static boolean containsIgnoreCase(java.util.Collection<String> names, String name) {
+        if (names.isEmpty()) {
+            return false;
+        }
+        for (String n : names) {
+            if (n.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean firstOccurrence(HttpFields fields, int index, String name) {

@@ -104,6 +104,7 @@ final class ServletStubs {
                             case "addHeader": headers.put((String) args[0], (String) args[1]); return null;
                             case "getHeader": return headers.get((String) args[0]);
                             case "containsHeader": return headers.containsKey((String) args[0]);
+                            case "getHeaderNames": return new java.util.ArrayList<>(headers.keySet());
                             case "setContentType": headers.put("content-type", (String) args[0]); return null;
                             case "getOutputStream": return out;
                             case "isCommitted": return false;
