@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One bench command: direct vs nginx proxy_pass vs the Jetty demo vs the Spring Boot (Tomcat) demo, side by side
+# One bench command: direct vs nginx proxy_pass vs Jetty's bare AsyncProxyServlet vs the Jetty demo vs the Spring
+# Boot (Tomcat) demo, side by side
 # in one run on one fake upstream, interleaved (every target measured right after the others at each step).
 #   JSON, cache cold (every prompt different) and warm (one prompt: mirror cache HITs), at 50/100/200 connections:
 #     requests/s, p50/p99, ratios to nginx, CPU µs per request (process CPU time), bytes allocated per request
@@ -12,11 +13,12 @@
 # Usage: bench/bench.sh [SECONDS] [OUT.md]   env: CONNS="50 100 200" OPEN=1000 JAVA_OPTS=... PIN=1 SKIP_OPEN=0
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 D=${1:-10}; OUT=${2:-}; CONNS=${CONNS:-"50 100 200"}; OPEN=${OPEN:-1000}
 BENCH=${BENCH_JAR:-mirror-benchmarks/target/benchmarks.jar}
 JETTY=${JETTY_JAR:-mirror-jetty-demo/target/mirror-jetty-demo.jar}
 SPRING=${SPRING_JAR:-mirror-tomcat-demo/target/mirror-tomcat-demo.jar}
-FAKE=18381; NGINX=18382; JETTY_PORT=18383; SPRING_PORT=18384
+FAKE=18381; NGINX=18382; JETTY_PORT=18383; SPRING_PORT=18384; BARE_PORT=18385
 JAVA_OPTS=${JAVA_OPTS:-"-Xms512m -Xmx512m -XX:+UseG1GC"}
 SERVERS=""; CLIENT=""
 if [[ "${PIN:-0}" == "1" ]] && command -v taskset >/dev/null && [[ $(nproc) -ge 2 ]]; then
@@ -30,30 +32,9 @@ cleanup() {
 trap cleanup EXIT
 ulimit -n 65536 2>/dev/null || true
 
-for t in jetty spring; do cat > "$work/$t.yaml" <<YAML
-upstreams:
-  - name: fake
-    url: http://127.0.0.1:$FAKE
-    apiKey: sk-upstream-bench
-tenants:
-  - id: bench
-    keys: ["plain:sk-bench"]
-    limits:
-      requestsPerMinute: 100000000
-      inputTokensPerMinute: 1000000000
-      outputTokensPerMinute: 1000000000
-      maxConcurrent: 10000
-pii:
-  mode: redact
-audit:
-  dir: $work/audit-$t
-state:
-  dir: $work/state-$t
-cache:
-  enabled: true
-  messages: all
-  maxEntries: 1000
-YAML
+for t in jetty spring; do
+  { bench_mirror_yaml $FAKE "$work/audit-$t" "$work/state-$t"
+    printf 'cache:\n  enabled: true\n  messages: all\n  maxEntries: 1000\n'; } > "$work/$t.yaml"
 done
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 1;
@@ -88,14 +69,17 @@ $SERVERS java $JAVA_OPTS -Xlog:gc:file="$work/gc-jetty.log" -jar "$JETTY" --port
   > "$work/jetty.log" 2>&1 & pids+=($!)
 $SERVERS java $JAVA_OPTS -Xlog:gc:file="$work/gc-spring.log" -jar "$SPRING" --port $SPRING_PORT --config "$work/spring.yaml" \
   > "$work/spring.log" 2>&1 & pids+=($!)
-for port in $NGINX $JETTY_PORT $SPRING_PORT; do
+# The ceiling of any servlet proxy on Jetty: Jetty's own AsyncProxyServlet, no filters, same JVM options.
+$SERVERS java $JAVA_OPTS -Xlog:gc:file="$work/gc-bare.log" -cp "$BENCH" io.claudemirror.bench.BareProxyMain $BARE_PORT \
+  "http://127.0.0.1:$FAKE" > "$work/bare.log" 2>&1 & BARE_PID=$!; pids+=($BARE_PID)
+for port in $NGINX $JETTY_PORT $SPRING_PORT $BARE_PORT; do
   for i in $(seq 1 240); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
 done
 NGINX_MASTER=$(cat "$work/nginx.pid")
-pid_of() { case $1 in direct) echo $FAKE_PID;; nginx) echo "$NGINX_MASTER $(pgrep -P "$NGINX_MASTER" | tr '\n' ' ')";;
+pid_of() { case $1 in direct) echo $FAKE_PID;; bare) echo $BARE_PID;; nginx) echo "$NGINX_MASTER $(pgrep -P "$NGINX_MASTER" | tr '\n' ' ')";;
   jetty) ss -ltnp "sport = :$JETTY_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2;;
   spring) ss -ltnp "sport = :$SPRING_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2;; esac; }
-port_of() { case $1 in direct) echo $FAKE;; nginx) echo $NGINX;; jetty) echo $JETTY_PORT;; spring) echo $SPRING_PORT;; esac; }
+port_of() { case $1 in direct) echo $FAKE;; bare) echo $BARE_PORT;; nginx) echo $NGINX;; jetty) echo $JETTY_PORT;; spring) echo $SPRING_PORT;; esac; }
 cpu_ms() { local t=0; for p in $1; do t=$(( t + $(awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$p/stat") )); done; echo $t; }
 # Bytes allocated between two forced GCs: the growth of the heap from each collection's "after" to the next
 # one's "before" (unified GC log, -Xlog:gc). JVM targets only.
@@ -116,7 +100,7 @@ for l in lines:
 print(total)
 PY
 }
-TARGETS="direct nginx jetty spring"
+TARGETS="direct nginx bare jetty spring"
 KEY=sk-bench; export KEY
 wrkrun() { STREAM=0 $CLIENT wrk -t1 -c"$2" -d"$3" --latency -s "$4" "http://127.0.0.1:$(port_of "$1")/v1/messages"; }
 # Warm-up: the JIT of every JVM, and the warm cache's one entry.

@@ -2,8 +2,9 @@
 """Markdown tables from bench/bench.sh's results TSV. Usage: bench/bench_table.py RESULTS.tsv"""
 import json, re, sys
 
-T = ["direct", "nginx", "jetty", "spring"]
-NAMES = {"direct": "direct", "nginx": "nginx", "jetty": "Jetty demo", "spring": "Spring demo"}
+T = ["direct", "nginx", "bare", "jetty", "spring"]
+NAMES = {"direct": "direct", "nginx": "nginx", "bare": "bare Jetty proxy", "jetty": "Jetty demo",
+         "spring": "Spring demo"}
 
 
 def ms(s):
@@ -31,30 +32,29 @@ for line in open(sys.argv[1]):
 
 print("### JSON `POST /v1/messages`, every filter on\n")
 print("req/s (p50 / p99 ms); CPU µs per request of the process (nginx: master + worker); bytes allocated per request "
-      "(JVMs, from the GC log). Ratios are to nginx `proxy_pass` in the same step.\n")
-print("| cache | conns | direct | nginx | Jetty demo | Spring demo | Jetty/nginx req/s | Spring/nginx req/s "
-      "| CPU µs/req nginx · Jetty · Spring | CPU Jetty/nginx · Spring/nginx | p99 Jetty/nginx · Spring/nginx "
-      "| bytes/req Jetty · Spring |")
+      "(JVMs, from the GC log). Ratios are to nginx `proxy_pass` in the same step. The bare Jetty proxy is Jetty's "
+      "own `AsyncProxyServlet` with no filter (no cache either, so its warm rows are cold ones).\n")
+print("| cache | conns | direct | nginx | bare Jetty proxy | Jetty demo | Spring demo "
+      "| req/s vs nginx: bare · Jetty · Spring | CPU µs/req nginx · bare · Jetty · Spring "
+      "| CPU vs nginx: bare · Jetty · Spring | p99 vs nginx: bare · Jetty · Spring | bytes/req bare · Jetty · Spring |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for mode in ("cold", "warm"):
     for c in sorted({k[1] for k in json_rows if k[0] == mode}):
         row = {t: json_rows.get((mode, c, t)) for t in T}
         cell = lambda x: "-" if not x else "%d (%.1f / %.1f)%s" % (x["rps"], x["p50"] or 0, x["p99"] or 0,
                                                                   " ⚠ %s non-2xx" % x["bad"] if x["bad"] not in ("", "0") else "")
-        n, j, s = row["nginx"], row["jetty"], row["spring"]
-        print("| %s | %d | %s | %s | %s | %s | %s | %s | %s · %s · %s | %s · %s | %s · %s | %s · %s |" % (
-            mode, c, cell(row["direct"]), cell(n), cell(j), cell(s),
-            r(j and j["rps"], n and n["rps"]), r(s and s["rps"], n and n["rps"]),
-            n and n["cpu"], j and j["cpu"], s and s["cpu"],
-            r(j and j["cpu"], n and n["cpu"]), r(s and s["cpu"], n and n["cpu"]),
-            r(j and j["p99"], n and n["p99"]), r(s and s["p99"], n and n["p99"]),
-            j and j["bytes"], s and s["bytes"]))
+        n, b, j, s = row["nginx"], row["bare"], row["jetty"], row["spring"]
+        vs = lambda k: " · ".join(r(x and x[k], n and n[k]) for x in (b, j, s))
+        print("| %s | %d | %s | %s | %s | %s | %s | %s | %s · %s · %s · %s | %s | %s | %s · %s · %s |" % (
+            mode, c, cell(row["direct"]), cell(n), cell(b), cell(j), cell(s), vs("rps"),
+            n and n["cpu"], b and b["cpu"], j and j["cpu"], s and s["cpu"], vs("cpu"), vs("p99"),
+            b and b["bytes"], j and j["bytes"], s and s["bytes"]))
 
 if sse_rows:
     print("\n### Streaming, ~50 events 20 ms apart, cache cold (bench/sse_probe.py)\n")
     print("Time to first event (TTFE) p50 / p99 and per-event gap excess p99 (gap minus the upstream's 20 ms), ms; "
           "streams completed (errors).\n")
-    print("| streams | target | completed (errors) | TTFE p50 / p99 | TTFE p99 added vs nginx | gap excess p99 "
+    print("| streams | target | completed (errors) | TTFE p50 / p99 | TTFE added vs nginx p50 / p99 | gap excess p99 "
           "| gap p99 added vs nginx | CPU ms per stream |")
     print("|---|---|---|---|---|---|---|---|")
     for c in sorted({k[0] for k in sse_rows}):
@@ -65,8 +65,8 @@ if sse_rows:
                 continue
             add = lambda k: "-" if t in ("direct", "nginx") or x.get(k) is None or n.get(k) is None \
                 else "%+.1f" % (x[k] - n[k])
-            print("| %d | %s | %d (%d) | %s / %s | %s | %s | %s | %.2f |" % (c, NAMES[t], x["streams"], x["errors"],
-                  x["ttfe_p50"], x["ttfe_p99"], add("ttfe_p99"), x["gap_excess_p99"], add("gap_excess_p99"),
+            print("| %d | %s | %d (%d) | %s / %s | %s / %s | %s | %s | %.2f |" % (c, NAMES[t], x["streams"], x["errors"],
+                  x["ttfe_p50"], x["ttfe_p99"], add("ttfe_p50"), add("ttfe_p99"), x["gap_excess_p99"], add("gap_excess_p99"),
                   x["cpu_ms"] / max(1, x["streams"] + x["errors"])))
 
 if open_rows:

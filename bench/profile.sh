@@ -4,6 +4,7 @@
 # breakdowns by area via bench/jfr_breakdown.py. Usage: bench/profile.sh [CONNECTIONS] [SECONDS] [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 C=${1:-50}; D=${2:-30}; OUT=${3:-$(mktemp -d)}; export STREAM=${STREAM:-0}
 BENCH=mirror-benchmarks/target/benchmarks.jar
 FAKE=18181; HOST=18183
@@ -12,26 +13,7 @@ mkdir -p "$OUT"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-cat > "$OUT/mirror.yaml" <<YAML
-upstreams:
-  - name: fake
-    url: http://127.0.0.1:$FAKE
-    apiKey: sk-upstream-bench
-tenants:
-  - id: bench
-    keys: ["plain:sk-bench"]
-    limits:
-      requestsPerMinute: 100000000
-      inputTokensPerMinute: 1000000000
-      outputTokensPerMinute: 1000000000
-      maxConcurrent: 10000
-pii:
-  mode: redact
-audit:
-  dir: $OUT/audit
-state:
-  dir: $OUT/state
-YAML
+bench_mirror_yaml $FAKE "$OUT/audit" "$OUT/state" > "$OUT/mirror.yaml"
 java $JAVA_OPTS -cp "$BENCH" io.claudemirror.testkit.FakeAnthropicMain --port $FAKE > "$OUT/fake.log" 2>&1 & pids+=($!)
 java $JAVA_OPTS -cp "$BENCH" io.claudemirror.bench.MirrorHostMain $HOST "$OUT/mirror.yaml" > "$OUT/host.log" 2>&1 & pids+=($!); HPID=$!
 for port in $FAKE $HOST; do

@@ -25,7 +25,7 @@ public final class BareProxyMain {
         ServletHolder proxy = new ServletHolder(new AsyncProxyServlet.Transparent());
         proxy.setInitParameter("proxyTo", args[1]);
         proxy.setInitParameter("maxThreads", "64");
-        proxy.setInitParameter("maxConnections", "512");
+        proxy.setInitParameter("maxConnections", "4096"); // as the mirror's default: long streams each hold one
         proxy.setAsyncSupported(true);
         context.addServlet(proxy, "/*");
         context.addServlet(new org.eclipse.jetty.ee10.servlet.ServletHolder(new AllocationServlet()), "/__alloc");
