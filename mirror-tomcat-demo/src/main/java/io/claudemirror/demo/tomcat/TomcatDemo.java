@@ -28,8 +28,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  * </pre>
  * {@code --host} becomes {@code server.address} (127.0.0.1 unless given), {@code --port} {@code server.port}; the
  * configuration file becomes the property {@value MirrorSetup#CONFIG_PROPERTY}; {@code --virtual-threads} becomes
- * Boot's own {@value #VIRTUAL_THREADS_PROPERTY} on Java 21+ (Tomcat then runs each request on a virtual thread). The starter sets Tomcat's timeouts
- * and installs the error valve that answers Tomcat's own refusals under the mount with the Anthropic envelope.
+ * Boot's own {@value #VIRTUAL_THREADS_PROPERTY} on Java 21+ (Tomcat then runs each request on a virtual thread).
+ * The starter sets Tomcat's timeouts and installs the error valve that answers Tomcat's own refusals under the
+ * mount with the Anthropic envelope.
  */
 @SpringBootApplication
 public class TomcatDemo {
