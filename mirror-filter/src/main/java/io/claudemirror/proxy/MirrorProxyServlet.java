@@ -162,7 +162,9 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
      * {@code AsyncProxyServlet} does): an upstream response then continues on a thread of the pool that serves
      * the client, instead of a hand-off between two pools on every event, which the profile showed as a large share
      * of the proxy's CPU and allocation. Elsewhere (Tomcat), or with {@code -Dclaude-mirror.ownClientPool=true},
-     * a pool of its own of {@code proxy.maxThreads}.
+     * a pool of its own of {@code proxy.maxThreads}. When the server's pool hands blocking tasks to virtual threads
+     * (Jetty's {@code QueuedThreadPool#setVirtualThreadsExecutor}) the client's reads follow it; the own pool stays
+     * on platform threads on purpose: nothing on it blocks, so a virtual thread per read would buy nothing.
      */
     private java.util.concurrent.Executor clientExecutor() {
         Object server = getServletContext().getAttribute("org.eclipse.jetty.server.Executor");

@@ -3,6 +3,7 @@ package io.claudemirror.demo.jetty;
 import io.claudemirror.demo.DemoOptions;
 import io.claudemirror.demo.Instructions;
 import io.claudemirror.demo.MirrorSource;
+import io.claudemirror.demo.VirtualThreadsOption;
 
 import com.codahale.metrics.MetricRegistry;
 import io.claudemirror.MirrorContextListener;
@@ -22,6 +23,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.VirtualThreads;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * A host application on embedded Jetty 12 (ee10) that mounts the Claude mirror the way an existing web app
  * would: through its {@code WEB-INF/web.xml} (listener, filters, servlets), beside its own page at {@code /}.
  * <pre>
- * java -jar mirror-jetty-demo.jar [--host ADDR] [--port N] [--config FILE]
+ * java -jar mirror-jetty-demo.jar [--host ADDR] [--port N] [--config FILE] [--virtual-threads]
  * </pre>
  * It listens on 127.0.0.1 unless {@code --host} names another address. Requests Jetty refuses itself under
  * {@code /v1} (an ambiguous or undecodable path, an oversized header) get the Anthropic error envelope from
@@ -40,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * The launcher hands the web application two things, as a host's own bootstrap would: the configuration file, as
  * the context-param {@value MirrorContextListener#CONFIG_PARAM} that {@link MirrorContextListener} reads, and the
  * host's Dropwizard {@link MetricRegistry}, as the context attribute {@link MirrorMetrics#REGISTRY_ATTRIBUTE} the
- * mirror records into and {@code /metrics} exposes.
+ * mirror records into and {@code /metrics} exposes. With {@code --virtual-threads} on Java 21+ the server's pool
+ * hands its blocking tasks to virtual threads ({@code newServer}).
  */
 public final class JettyDemo {
     /** Where web.xml lives on the classpath (in the jar, or target/classes). */
@@ -58,7 +61,7 @@ public final class JettyDemo {
         DemoOptions options = DemoOptions.fromCommandLine(args);
         Running running;
         try {
-            running = start(options.host(), options.port(), options.config());
+            running = start(options);
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             System.exit(1);
@@ -83,6 +86,15 @@ public final class JettyDemo {
      * default when it is {@code null}. A bad configuration throws before the port is bound.
      */
     public static Running start(String host, int port, Path config) throws Exception {
+        return start(new DemoOptions(port, config, host));
+    }
+
+    /**
+     * Starts the host as the command line describes it: {@link #start(String, int, Path)}, and with
+     * {@link DemoOptions#virtualThreads()} the request work on virtual threads where the JVM has them.
+     */
+    public static Running start(DemoOptions options) throws Exception {
+        Path config = options.config();
         MirrorSource source = config == null ? MirrorSource.embeddedDefault() : MirrorSource.file(config);
         try {
             MirrorConfig mirror = source.config();
@@ -91,7 +103,8 @@ public final class JettyDemo {
                 throw new ConfigException("mountPath", "this demo maps the mirror at /v1/* in WEB-INF/web.xml;"
                         + " leave mountPath empty (the Tomcat demo installs in code and honours it)");
             }
-            Server server = newServer(host, port, mirror.timeouts().idle());
+            Server server = newServer(options.host(), options.port(), mirror.timeouts().idle(),
+                    VirtualThreadsOption.resolve(options.virtualThreads()));
             MetricRegistry metrics = new MetricRegistry();
             WebAppContext app = newWebApp(server, source, metrics);
             // JSON envelopes for what Jetty refuses before the web application sees it, HTML for the host's paths.
@@ -104,7 +117,8 @@ public final class JettyDemo {
                 throw e;
             }
             Running running = new Running(server, source, metrics);
-            LOG.info("Acme host app (Jetty) listening on {}/ with the Claude mirror at /v1", running.url());
+            LOG.info("Acme host app (Jetty) listening on {}/ with the Claude mirror at /v1 ({} threads)", running.url(),
+                    running.virtualThreads() ? "virtual" : "platform");
             return running;
         } catch (Exception e) {
             source.close();
@@ -112,9 +126,22 @@ public final class JettyDemo {
         }
     }
 
-    static Server newServer(String host, int port, Duration mirrorIdle) {
+    /**
+     * The server, its pool and its connector. With {@code virtualThreads} the pool keeps its platform threads for
+     * what must not block (selectors, accepting, non-blocking callbacks) and hands every task Jetty marks blocking
+     * to a new virtual thread: connection reads that parse a request and run the filters and servlets (the
+     * mirror's body read waits there, up to {@code timeouts.bodyRead}) and {@code Context.execute} work such as
+     * async dispatches. It then reserves no threads, so such a task is never run in place on a selector thread.
+     * The proxy's client shares this pool ({@code MirrorProxyServlet}), so its upstream reads go to virtual
+     * threads too. The executor is Jetty's unnamed one: naming would cost a string per task on that path.
+     */
+    static Server newServer(String host, int port, Duration mirrorIdle, boolean virtualThreads) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("acme-host");
+        if (virtualThreads) {
+            // Before start: the pool sizes its reserved threads (none with virtual threads) when it starts.
+            threads.setVirtualThreadsExecutor(VirtualThreads.getDefaultVirtualThreadsExecutor());
+        }
         Server server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false); // the host does not announce itself, and the mirror hides upstream's
@@ -177,6 +204,15 @@ public final class JettyDemo {
 
         private ServerConnector connector() {
             return (ServerConnector) server.getConnectors()[0];
+        }
+
+        /** Whether the server's blocking work runs on virtual threads ({@code --virtual-threads} on Java 21+). */
+        public boolean virtualThreads() {
+            return VirtualThreads.isUseVirtualThreads(server.getThreadPool());
+        }
+
+        Server server() {
+            return server;
         }
 
         MirrorSource source() {

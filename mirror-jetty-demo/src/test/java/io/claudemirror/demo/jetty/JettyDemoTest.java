@@ -321,6 +321,15 @@ class JettyDemoTest {
         }
 
         @Test
+        void virtualThreadsIsAFlagThatIsOffUnlessGiven() {
+            assertThat(DemoOptions.parse(new String[] {"--port", "9090"}, Map.of()).virtualThreads()).isFalse();
+            assertThat(DemoOptions.parse(new String[] {"--virtual-threads", "--port", "9090"}, Map.of()))
+                    .isEqualTo(new DemoOptions(9090, null, DemoOptions.DEFAULT_HOST, true));
+            assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--virtual-threads=yes"}, Map.of()))
+                    .hasMessageContaining("unknown argument '--virtual-threads=yes'");
+        }
+
+        @Test
         void mistakesAreExplained() {
             assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--prot", "1"}, Map.of()))
                     .hasMessageContaining("unknown argument '--prot'").hasMessageContaining("usage:");

@@ -3,6 +3,7 @@ package io.claudemirror.demo.tomcat;
 import io.claudemirror.demo.DemoOptions;
 import io.claudemirror.demo.Instructions;
 import io.claudemirror.demo.MirrorSource;
+import io.claudemirror.demo.VirtualThreadsOption;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -291,6 +292,19 @@ class TomcatDemoTest {
                     .isEqualTo(new DemoOptions(9091, b));
             assertThat(DemoOptions.parse(new String[] {"--config=" + a}, Map.of("MIRROR_CONFIG", b.toString())).config())
                     .isEqualTo(a);
+        }
+
+        @Test
+        void virtualThreadsBecomesBootsOwnSwitchOnlyWhereTheJvmHasThem() {
+            DemoOptions asked = DemoOptions.parse(new String[] {"--virtual-threads"}, Map.of());
+            assertThat(asked.virtualThreads()).isTrue();
+            if (VirtualThreadsOption.supported()) {
+                assertThat(TomcatDemo.springArguments(asked)).contains("--spring.threads.virtual.enabled=true");
+            } else {
+                assertThat(TomcatDemo.springArguments(asked)).noneMatch(a -> a.contains("spring.threads.virtual"));
+            }
+            assertThat(TomcatDemo.springArguments(new DemoOptions(8080, null)))
+                    .noneMatch(a -> a.contains("spring.threads.virtual"));
         }
 
         @Test
