@@ -256,6 +256,10 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         px.send(null);
     }
 
+    /** The mirror reads usage and restores placeholders: it asks for the plain bytes. */
+    private static final HttpField ACCEPT_IDENTITY =
+            new org.eclipse.jetty.http.PreEncodedHttpField(HttpHeader.ACCEPT_ENCODING, "identity");
+
     /** Builds the request for one attempt: target, headers, body, timeouts. */
     Request newUpstreamRequest(HttpServletRequest request, Exchange exchange, Upstream upstream) {
         ApiRequest api = exchange.api();
@@ -266,23 +270,24 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         // A tenant with its own credential for this upstream (its own Anthropic workspace) uses it instead.
         String tenantKey = exchange.tenant() == null ? null : exchange.tenant().upstreamKey(upstream.name());
         String apiKey = tenantKey != null ? tenantKey : upstream.apiKey();
+        // Added, not put: copyRequestHeaders left out every credential and Accept-Encoding, and put would rescan
+        // all the fields each time.
         if (tenantsMode && apiKey != null && !apiKey.isEmpty()) {
-            proxyRequest.headers(h -> h.put("x-api-key", apiKey));
-        } else if (!tenantsMode) {
+            proxyRequest.headers(h -> h.add("x-api-key", apiKey).add(ACCEPT_IDENTITY));
+        } else {
+            String key = tenantsMode ? null : request.getHeader("x-api-key");
+            String auth = tenantsMode ? null : request.getHeader("Authorization");
             // passthrough: the client's own credential goes upstream unchanged.
-            String key = request.getHeader("x-api-key");
-            String auth = request.getHeader("Authorization");
             proxyRequest.headers(h -> {
                 if (key != null) {
-                    h.put("x-api-key", key);
+                    h.add("x-api-key", key);
                 }
                 if (auth != null) {
-                    h.put(HttpHeader.AUTHORIZATION, auth);
+                    h.add(HttpHeader.AUTHORIZATION, auth);
                 }
+                h.add(ACCEPT_IDENTITY);
             });
         }
-        // The mirror reads usage and restores placeholders: it needs the plain bytes.
-        proxyRequest.headers(h -> h.put(HttpHeader.ACCEPT_ENCODING, "identity"));
         // The body leaves decoded (Content-Encoding is dropped): the bytes the policies read are the bytes sent,
         // and an upstream is never asked to inflate what the mirror already inflated and checked.
         if (exchange.bodyLength() > 0) {
