@@ -182,6 +182,32 @@ class Http2UpstreamTest {
         assertThat(seen.get(0).remoteAddress()).as("one connection carried both").isEqualTo(seen.get(1).remoteAddress());
     }
 
+    /** A retryable answer on one h2 upstream fails over to the next; an idle stream times out into an SSE error. */
+    @ParameterizedTest
+    @EnumSource(Container.class)
+    void failoverAndTimeoutsHoldOverH2(Container container) throws Exception {
+        try (FakeAnthropic second = FakeAnthropic.start(Protocols.H2C).requireApiKey(UPSTREAM_KEY)) {
+            fake = FakeAnthropic.start(Protocols.H2C).requireApiKey(UPSTREAM_KEY);
+            mirror = MirrorServer.start(container, MirrorConfig.builder()
+                    .upstream("primary", fake.baseUrl(), UPSTREAM_KEY).upstream("secondary", second.baseUrl(), UPSTREAM_KEY)
+                    .tenant("t", "plain:" + KEY).set("proxy.http2", "on").set("upstreams[1].backup", true)
+                    .set("timeouts.idle", "500ms").build());
+            fake.enqueue(io.claudemirror.testkit.Fault.status(529, "overloaded_error", "Overloaded"));
+            assertThat(sdk().messages().create(hello("fail over")).content().get(0).text().orElseThrow().text())
+                    .isEqualTo("fail over");
+            List<RecordedRequest> seen = new ArrayList<>(fake.journal().all());
+            seen.addAll(second.journal().all());
+            assertThat(seen).as("the primary, then the backup").hasSize(2).allMatch(r -> r.protocol().equals(H2));
+
+            fake.setDefaultFault(io.claudemirror.testkit.Fault.stall(2, Duration.ofSeconds(5)));
+            second.setDefaultFault(io.claudemirror.testkit.Fault.stall(2, Duration.ofSeconds(5)));
+            HttpResponse<String> stalled = Http.send(Http.post(mirror.baseUrl() + "/v1/messages", KEY,
+                    Http.messages("stall", true)));
+            assertThat(stalled.statusCode()).isEqualTo(200);
+            assertThat(stalled.body()).contains("event: error").contains("timeout_error");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Container.class)
     void autoNegotiatesH2ThroughAlpn(Container container) throws Exception {
