@@ -130,7 +130,8 @@ public final class ConfigReader {
         ConfigNode px = root.child("proxy");
         // 4096 connections: a Claude Code stream holds one for minutes, and a team relay holds a thousand at once.
         Proxy proxy = new Proxy((int) px.number("maxThreads", 64, 4), (int) px.number("maxConnectionsPerUpstream", 4096, 1),
-                px.bool("forwardClientAddress", false), px.duration("connectionWaitTimeout", Proxy.DEFAULT_CONNECTION_WAIT));
+                px.bool("forwardClientAddress", false), px.duration("connectionWaitTimeout", Proxy.DEFAULT_CONNECTION_WAIT),
+                MirrorConfig.Http2.parse("proxy.http2", px.string("http2", "auto")));
         px.finish();
 
         ConfigNode c = root.child("cache");

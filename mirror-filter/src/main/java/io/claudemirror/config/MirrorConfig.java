@@ -204,14 +204,37 @@ public record MirrorConfig(
      *
      * @param connectionWaitTimeout longest a request waits for a pooled upstream connection when every one is busy
      *                              ({@code proxy.connectionWaitTimeout}); then 529. Zero: no bound
+     * @param http2                 which HTTP version the client speaks to the upstreams ({@code proxy.http2})
      */
     public record Proxy(int maxThreads, int maxConnectionsPerUpstream, boolean forwardClientAddress,
-                        Duration connectionWaitTimeout) {
+                        Duration connectionWaitTimeout, Http2 http2) {
         public static final Duration DEFAULT_CONNECTION_WAIT = Duration.ofSeconds(10);
 
-        /** Without a connection-wait bound given: the default one. */
+        /** Without a connection-wait bound given: the default one, and HTTP/2 when the upstream offers it. */
         public Proxy(int maxThreads, int maxConnectionsPerUpstream, boolean forwardClientAddress) {
-            this(maxThreads, maxConnectionsPerUpstream, forwardClientAddress, DEFAULT_CONNECTION_WAIT);
+            this(maxThreads, maxConnectionsPerUpstream, forwardClientAddress, DEFAULT_CONNECTION_WAIT, Http2.AUTO);
+        }
+    }
+
+    /**
+     * HTTP/2 to the upstreams ({@code proxy.http2}). {@code AUTO}: an https upstream is asked for h2 through ALPN and
+     * spoken to in HTTP/1.1 when it does not offer it, a cleartext one in HTTP/1.1. {@code ON}: h2 on https, h2c
+     * with prior knowledge on http, no fallback. {@code OFF}: HTTP/1.1 only.
+     */
+    public enum Http2 {
+        AUTO, ON, OFF;
+
+        static Http2 parse(String key, String text) {
+            String value = text.trim().toLowerCase(Locale.ROOT);
+            // YAML 1.1 reads a bare on/off as a boolean: accept what the operator wrote.
+            if (value.equals("true") || value.equals("false")) {
+                return value.equals("true") ? ON : OFF;
+            }
+            try {
+                return valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key, "'" + text + "' is not one of auto, on, off");
+            }
         }
     }
 
@@ -317,7 +340,7 @@ public record MirrorConfig(
                 + " qos.maxInFlight=" + qos.maxInFlight() + " pii=" + pii.mode().name().toLowerCase(Locale.ROOT)
                 + " cache=" + cache.enabled() + " redis=" + (redis.enabled() ? "on(failurePolicy=" + (redis.failOpen() ? "open" : "closed")
                 + ", timeout=" + redis.timeout() + ")" : "off") + " admin(keys=" + admin.keys().size()
-                + ", trustLoopback=" + admin.trustLoopback() + ")"
+                + ", trustLoopback=" + admin.trustLoopback() + ")" + " proxy.http2=" + proxy.http2().name().toLowerCase(Locale.ROOT)
                 + (publicBaseUrl.isEmpty() ? "" : " publicBaseUrl=" + publicBaseUrl) + " state.dir=" + state.dir();
     }
 

@@ -38,6 +38,8 @@ import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -51,6 +53,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public class MirrorProxyServlet extends AsyncProxyServlet {
     private static final long serialVersionUID = 1L;
+    /**
+     * ServletContext attribute a host may set to an {@link SslContextFactory.Client} for TLS to the upstreams (trust
+     * store, client certificate), before the proxy servlet starts.
+     */
+    public static final String UPSTREAM_TLS = "claude-mirror.upstreamTls";
 
     private transient MirrorRuntime runtime;
     private transient MirrorConfig config;
@@ -60,6 +67,7 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
     private volatile boolean authWarned;
     private boolean acquired;
     private transient ConnectionWaitMetrics connectionWaits;
+    private transient UpstreamCapacity capacity;
 
     public MirrorProxyServlet() {
     }
@@ -80,6 +88,7 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         }
         config = runtime.config();
         connectionWaits = runtime.service(ConnectionWaitMetrics.class, ConnectionWaitMetrics::new);
+        capacity = new UpstreamCapacity(config.proxy().maxConnectionsPerUpstream(), config.upstreams().size());
         tenantsMode = config.auth().mode() == AuthMode.TENANTS;
         List<String> secrets = new ArrayList<>();
         for (Upstream u : config.upstreams()) {
@@ -106,8 +115,8 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         }
     }
 
-    int maxConnectionsPerUpstream() {
-        return config.proxy().maxConnectionsPerUpstream();
+    UpstreamCapacity capacity() {
+        return capacity;
     }
 
     ConnectionWaitMetrics connectionWaitMetrics() {
@@ -155,6 +164,25 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         client.getContentDecoderFactories().clear();
         client.getProtocolHandlers().clear();
         return client;
+    }
+
+    /** The transport {@code proxy.http2} asks for ({@link UpstreamTransport}) on Jetty's client connector. */
+    @Override
+    protected HttpClient newHttpClient(ClientConnector connector) {
+        return new HttpClient(UpstreamTransport.create(connector, config.proxy().http2()));
+    }
+
+    /**
+     * Jetty's connector, with the host's TLS settings for upstreams when it set the {@link #UPSTREAM_TLS}
+     * attribute (a private CA of a regional relay, a client certificate); else the JDK's trust store.
+     */
+    @Override
+    protected ClientConnector newClientConnector() {
+        ClientConnector connector = super.newClientConnector();
+        if (getServletContext().getAttribute(UPSTREAM_TLS) instanceof SslContextFactory.Client tls) {
+            connector.setSslContextFactory(tls);
+        }
+        return connector;
     }
 
     /**
@@ -350,8 +378,9 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         for (int i = 0, n = fields.size(); i < n; i++) {
             HttpField field = fields.getField(i);
             String name = field.getName();
+            // By name: HTTP/2 delivers lower-case names, which the same hygiene must catch.
             if (HeaderPolicy.RESPONSE_HOP.contains(name) || HeaderPolicy.dropResponse(name, tenantsMode)
-                    || (dropLength && field.getHeader() == HttpHeader.CONTENT_LENGTH)) {
+                    || (dropLength && HttpHeader.CONTENT_LENGTH.is(name))) {
                 continue;
             }
             if (firstOccurrence(fields, i, name) && containsIgnoreCase(present, name)) {

@@ -141,8 +141,9 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
         attempt.sentNanos = pool.nanoTime();
         attempt.begun = true;
         pool.begin(attempt.upstreamIndex);
-        if (pool.get(attempt.upstreamIndex).inFlight() > servlet.maxConnectionsPerUpstream()) {
-            // Every pooled connection is busy: this request queues in the client. Counted, and bounded.
+        if (pool.get(attempt.upstreamIndex).inFlight() > servlet.capacity().requests(attempt.upstreamIndex)) {
+            // Every pooled connection (every stream of each, on HTTP/2) is busy: this request queues in the client.
+            // Counted, and bounded.
             attempt.connectionWait = ConnectionWait.arm(servlet.connectionWaitMetrics(), proxyRequest,
                     servlet.runtime().config().proxy().connectionWaitTimeout().toMillis(), servlet.scheduler());
         }
@@ -231,6 +232,10 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
 
     void onUpstreamHeaders(UpstreamAttempt attempt, Response upstream) {
         int status = upstream.getStatus();
+        org.eclipse.jetty.client.Connection connection = upstream.getRequest().getConnection();
+        if (connection != null) {
+            servlet.capacity().observe(attempt.upstreamIndex, connection);
+        }
         // Health was reported once in shouldRetry (UpstreamAttempt.onHeaders); a second report would count twice.
         report(attempt, status, upstream.getHeaders());
         if (servlet.tenantsMode() && (status == 401 || status == 403)) {

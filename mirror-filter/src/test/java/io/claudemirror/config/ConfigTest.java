@@ -137,6 +137,18 @@ class ConfigTest {
     }
 
     @Test
+    void http2IsAutoUnlessSetAndOnlyAutoOnOrOff() {
+        assertThat(yaml(FULL).proxy().http2()).isEqualTo(MirrorConfig.Http2.AUTO);
+        assertThat(yaml(FULL + "proxy:\n  http2: \"on\"\n").proxy().http2()).isEqualTo(MirrorConfig.Http2.ON);
+        assertThat(yaml(FULL + "proxy:\n  http2: OFF\n").proxy().http2()).isEqualTo(MirrorConfig.Http2.OFF);
+        // A bare on/off is a YAML boolean.
+        assertThat(yaml(FULL + "proxy:\n  http2: on\n").proxy().http2()).isEqualTo(MirrorConfig.Http2.ON);
+        assertThat(yaml(FULL + "proxy:\n  http2: off\n").proxy().http2()).isEqualTo(MirrorConfig.Http2.OFF);
+        assertThatThrownBy(() -> yaml(FULL + "proxy:\n  http2: h2c\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("proxy.http2").hasMessageContaining("'h2c' is not one of auto, on, off");
+    }
+
+    @Test
     void passthroughNeedsNoTenants() {
         MirrorConfig c = yaml("upstreams:\n  - url: https://api.anthropic.com\nauth:\n  mode: passthrough\n");
         assertThat(c.auth().mode()).isEqualTo(AuthMode.PASSTHROUGH);

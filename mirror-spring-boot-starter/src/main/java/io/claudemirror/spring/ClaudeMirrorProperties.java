@@ -250,6 +250,11 @@ public class ClaudeMirrorProperties {
         private Boolean forwardClientAddress;
         /** Longest wait for a free upstream connection before 529 (default 10s; 0: no bound). */
         private Duration connectionWaitTimeout;
+        /** HTTP/2 to the upstreams: auto (h2 when an https upstream offers it), on, off (default auto). */
+        private String http2;
+
+        public String getHttp2() { return http2; }
+        public void setHttp2(String v) { this.http2 = v; }
 
         public Duration getConnectionWaitTimeout() { return connectionWaitTimeout; }
         public void setConnectionWaitTimeout(Duration v) { this.connectionWaitTimeout = v; }

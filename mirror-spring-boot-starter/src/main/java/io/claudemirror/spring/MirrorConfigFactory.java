@@ -86,6 +86,7 @@ public final class MirrorConfigFactory {
         put(f, "proxy.maxConnectionsPerUpstream", p.getProxy().getMaxConnectionsPerUpstream());
         put(f, "proxy.forwardClientAddress", p.getProxy().getForwardClientAddress());
         put(f, "proxy.connectionWaitTimeout", p.getProxy().getConnectionWaitTimeout());
+        put(f, "proxy.http2", p.getProxy().getHttp2());
         put(f, "cache.enabled", p.getCache().getEnabled());
         put(f, "cache.maxEntries", p.getCache().getMaxEntries());
         put(f, "cache.ttl", p.getCache().getTtl());

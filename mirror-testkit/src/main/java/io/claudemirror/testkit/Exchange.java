@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Request;
@@ -23,7 +24,8 @@ import org.eclipse.jetty.util.Callback;
  *
  * <p>Long-lived answers (SSE, {@code hang}, {@code delay}, {@code stall}) call {@link #watchPeer()}: Jetty's HTTP/1.1
  * connection does not read from the socket while a request is being handled, so without it a client that leaves a
- * silent response would only be noticed at the next write. {@link PeerWatch} fills that gap.
+ * silent response would only be noticed at the next write. {@link PeerWatch} fills that gap; on HTTP/2 the stream's
+ * reset is reported by Jetty itself.
  */
 final class Exchange {
 
@@ -151,7 +153,13 @@ final class Exchange {
         }
         watching = true;
         fake.track(this);
-        watch = PeerWatch.start(endPoint, this::peerGone);
+        if (request.getConnectionMetaData().getHttpVersion() == HttpVersion.HTTP_2) {
+            // The HTTP/2 connection reads all the time (other streams share it): a stream the client reset fails the
+            // request, which Jetty reports here.
+            request.addFailureListener(failure -> peerGone());
+        } else {
+            watch = PeerWatch.start(endPoint, this::peerGone);
+        }
     }
 
     /** Never answers; the callback completes only when the peer leaves or the fake closes. */

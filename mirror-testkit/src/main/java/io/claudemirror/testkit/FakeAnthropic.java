@@ -1,5 +1,6 @@
 package io.claudemirror.testkit;
 
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -11,17 +12,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.PreEncodedHttpField;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * A fake of the Anthropic Claude API over real HTTP/1.1 on loopback, for tests, benchmarks and demos.
+ * A fake of the Anthropic Claude API over real HTTP on loopback, for tests, benchmarks and demos: HTTP/1.1 by
+ * default, or h2c beside it, or TLS with ALPN ({@link Protocols}).
  *
  * <pre>{@code
  * try (FakeAnthropic fake = FakeAnthropic.start()) {
@@ -57,6 +56,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * Jetty 12 core handler on a pool of up to 512 threads; plain JSON answers are written without blocking, each
  * streaming answer holds one thread while it runs, {@link Fault#hang()} holds none. The journal keeps the last
  * {@link #journalCapacity 100,000} requests.
+ *
+ * <h2>HTTP/2</h2>
+ * {@link RecordedRequest#protocol()} says which version each request came in on, and
+ * {@link RecordedRequest#remoteAddress()} which connection. A client leaving an HTTP/2 stream (RST_STREAM) counts as a
+ * client abort like a closed HTTP/1.1 connection. {@link Fault#reset()} closes the whole connection on either version
+ * (like a dying server), cutting every stream it carries. Jetty's default of 128 concurrent streams per connection.
  */
 public final class FakeAnthropic implements AutoCloseable {
 
@@ -88,21 +93,31 @@ public final class FakeAnthropic implements AutoCloseable {
     private int clientAborts; // guarded by abortLock
     private volatile boolean closing;
 
-    private FakeAnthropic(int port) {
+    /** What the fake's one port speaks. */
+    public enum Protocols {
+        /** Cleartext HTTP/1.1 (the default). */
+        HTTP1,
+        /** Cleartext HTTP/1.1 and, on the same port, h2c with prior knowledge. */
+        H2C,
+        /** TLS, ALPN offering h2 and http/1.1; a self-signed certificate (see {@link #trustStore()}). */
+        TLS,
+        /** TLS, ALPN offering http/1.1 only: an https server that does not speak HTTP/2. */
+        TLS_HTTP1;
+
+        boolean secure() {
+            return this == TLS || this == TLS_HTTP1;
+        }
+    }
+
+    private final Protocols protocols;
+
+    private FakeAnthropic(int port, Protocols protocols) {
+        this.protocols = protocols;
         QueuedThreadPool threads = new QueuedThreadPool(512, 8, 60_000);
         threads.setName("fake-anthropic");
         threads.setDaemon(true); // a test that forgets close() must not keep the JVM alive
         server = new Server(threads);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false); // we send "server: cloudflare" ourselves
-        http.setSendXPoweredBy(false);
-        // Keep header names as the client spelled them, so the journal shows what the mirror really sent.
-        http.setHttpCompliance(HttpCompliance.from("RFC9110,CASE_SENSITIVE_FIELD_NAME"));
-        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
-        connector.setHost("127.0.0.1");
-        connector.setPort(port);
-        connector.setAcceptQueueSize(1024); // load generators open hundreds of connections at once
-        connector.setIdleTimeout(TimeUnit.MINUTES.toMillis(30)); // hangs and stalls may be long; tests close us
+        connector = FakeConnectors.create(server, protocols, port);
         server.addConnector(connector);
         server.setHandler(new FakeHandler(this));
         server.setStopTimeout(0);
@@ -111,20 +126,37 @@ public final class FakeAnthropic implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the fake Anthropic API on port " + port, e);
         }
-        baseUrl = "http://127.0.0.1:" + connector.getLocalPort();
+        baseUrl = (protocols.secure() ? "https" : "http") + "://127.0.0.1:" + connector.getLocalPort();
     }
 
-    /** Starts a fake on 127.0.0.1 with an ephemeral port. */
+    /** Starts a fake on 127.0.0.1 with an ephemeral port, speaking HTTP/1.1. */
     public static FakeAnthropic start() {
         return start(0);
     }
 
-    /** Starts a fake on 127.0.0.1:{@code port}; 0 picks an ephemeral port. */
+    /** Starts a fake on 127.0.0.1:{@code port}, speaking HTTP/1.1; 0 picks an ephemeral port. */
     public static FakeAnthropic start(int port) {
-        return new FakeAnthropic(port);
+        return new FakeAnthropic(port, Protocols.HTTP1);
     }
 
-    /** {@code http://127.0.0.1:PORT}, without trailing slash and without {@code /v1}. */
+    /** Starts a fake on 127.0.0.1 with an ephemeral port, speaking {@code protocols}. */
+    public static FakeAnthropic start(Protocols protocols) {
+        return new FakeAnthropic(0, protocols);
+    }
+
+    /**
+     * The fake's self-signed certificate as a trust store, for a client that must reach a TLS fake.
+     *
+     * @throws IllegalStateException when the fake speaks cleartext
+     */
+    public KeyStore trustStore() {
+        if (!protocols.secure()) {
+            throw new IllegalStateException("this fake speaks cleartext " + protocols);
+        }
+        return SelfSignedCertificate.get().trustStore;
+    }
+
+    /** {@code http://127.0.0.1:PORT} ({@code https} with TLS), without trailing slash and without {@code /v1}. */
     public String baseUrl() {
         return baseUrl;
     }

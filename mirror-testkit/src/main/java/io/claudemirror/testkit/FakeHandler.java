@@ -68,7 +68,8 @@ final class FakeHandler extends Handler.Abstract {
         }
         String remote = Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request);
         return new RecordedRequest(request.getMethod(), path, request.getHttpURI().getQuery(),
-                List.copyOf(headers), body, request.getBeginNanoTime(), remote);
+                List.copyOf(headers), body, request.getBeginNanoTime(), remote,
+                request.getConnectionMetaData().getHttpVersion().asString());
     }
 
     private void dispatch(Exchange exchange, String path, byte[] body) {

@@ -14,10 +14,12 @@ import java.util.Map;
  * @param headers         every header line in arrival order, names spelled as received
  * @param body            the exact body bytes (after de-chunking; no content decoding), never {@code null}
  * @param receivedAtNanos {@link System#nanoTime()} when the request began to arrive
- * @param remoteAddress   peer socket address as {@code ip:port} (the port tells connections apart)
+ * @param remoteAddress   peer socket address as {@code ip:port} (the port tells connections apart; on HTTP/2 every
+ *                        stream of one connection shares it)
+ * @param protocol        the HTTP version it came in on: {@code HTTP/1.1} or {@code HTTP/2.0}
  */
 public record RecordedRequest(String method, String path, String rawQuery, List<Map.Entry<String, String>> headers,
-                              byte[] body, long receivedAtNanos, String remoteAddress) {
+                              byte[] body, long receivedAtNanos, String remoteAddress, String protocol) {
 
     /** Returns the first header with this name (case-insensitive), or {@code null}. */
     public String header(String name) {
@@ -52,6 +54,7 @@ public record RecordedRequest(String method, String path, String rawQuery, List<
 
     @Override
     public String toString() {
-        return method + " " + pathAndQuery() + " (" + body.length + " body bytes from " + remoteAddress + ")";
+        return method + " " + pathAndQuery() + " (" + protocol + ", " + body.length + " body bytes from " + remoteAddress
+                + ")";
     }
 }
