@@ -21,7 +21,11 @@ public final class MirrorHostMain {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         MirrorConfig config = ConfigLoader.fromYaml(Path.of(args[1]));
-        Server server = new Server();
+        // Thread pool knobs for side-by-side runs (bench/ab.sh with JAVA_OPTS_A/B): Jetty's defaults unless set.
+        org.eclipse.jetty.util.thread.QueuedThreadPool pool = new org.eclipse.jetty.util.thread.QueuedThreadPool(
+                Integer.getInteger("bench.maxThreads", 200), Integer.getInteger("bench.minThreads", 8));
+        pool.setReservedThreads(Integer.getInteger("bench.reservedThreads", -1));
+        Server server = new Server(pool);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
