@@ -11,10 +11,11 @@
 #     gap excess, and heap after GC and threads while they are open, against idle.
 # Needs wrk, nginx, python3 and `mvn -B -DskipTests package` first.
 # Usage: bench/bench.sh [SECONDS] [OUT.md]   env: CONNS="50 100 200" OPEN=1000 JAVA_OPTS=... PIN=1 SKIP_OPEN=0
+#   H2=1: the demos talk HTTP/2 (h2c) to the upstream (proxy.http2: on); CONNS="" runs the long streams only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-D=${1:-10}; OUT=${2:-}; CONNS=${CONNS:-"50 100 200"}; OPEN=${OPEN:-1000}
+D=${1:-10}; OUT=${2:-}; CONNS=${CONNS-"50 100 200"}; OPEN=${OPEN:-1000}
 BENCH=${BENCH_JAR:-mirror-benchmarks/target/benchmarks.jar}
 JETTY=${JETTY_JAR:-mirror-jetty-demo/target/mirror-jetty-demo.jar}
 SPRING=${SPRING_JAR:-mirror-tomcat-demo/target/mirror-tomcat-demo.jar}
@@ -34,7 +35,9 @@ ulimit -n 65536 2>/dev/null || true
 
 for t in jetty spring; do
   { bench_mirror_yaml $FAKE "$work/audit-$t" "$work/state-$t"
-    printf 'cache:\n  enabled: true\n  messages: all\n  maxEntries: 1000\n'; } > "$work/$t.yaml"
+    printf 'cache:\n  enabled: true\n  messages: all\n  maxEntries: 1000\n'
+    # H2=1: the demos speak h2c to the fake (which then serves HTTP/1.1 and h2c on one port).
+    if [[ "${H2:-0}" == "1" ]]; then printf 'proxy:\n  http2: "on"\n'; fi; } > "$work/$t.yaml"
 done
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 1;
@@ -60,7 +63,7 @@ NGINX
 
 start_fake() {  # $1 event delay ms, $2 chunk size (characters per text delta)
   $SERVERS java $JAVA_OPTS -cp "$BENCH" io.claudemirror.testkit.FakeAnthropicMain --port $FAKE \
-    --event-delay-ms "$1" --chunk-size "$2" > "$work/fake.log" 2>&1 & FAKE_PID=$!; pids+=($FAKE_PID)
+    --event-delay-ms "$1" --chunk-size "$2" --protocols "$([[ ${H2:-0} == 1 ]] && echo H2C || echo HTTP1)" > "$work/fake.log" 2>&1 & FAKE_PID=$!; pids+=($FAKE_PID)
   for i in $(seq 1 120); do curl -s -o /dev/null "http://127.0.0.1:$FAKE/" && break; sleep 0.5; done
 }
 start_fake 20 "${CHUNK:-4}"

@@ -144,6 +144,11 @@ public final class FakeAnthropic implements AutoCloseable {
         return new FakeAnthropic(0, protocols);
     }
 
+    /** Starts a fake on 127.0.0.1:{@code port} (0: ephemeral), speaking {@code protocols}. */
+    public static FakeAnthropic start(int port, Protocols protocols) {
+        return new FakeAnthropic(port, protocols);
+    }
+
     /**
      * The fake's self-signed certificate as a trust store, for a client that must reach a TLS fake.
      *
