@@ -1,5 +1,6 @@
 package io.claudemirror.cache;
 
+import io.claudemirror.container.ResponseWriteGate;
 import io.claudemirror.errors.ErrorResponses;
 import io.claudemirror.exchange.Exchange;
 import io.claudemirror.exchange.ResponseObserver;
@@ -133,7 +134,10 @@ final class Replay implements Flight.Subscriber {
         }
         AsyncContext async = request.startAsync();
         async.setTimeout(0);
-        ReplayWriter w = new ReplayWriter(async, response.getOutputStream(), this::done);
+        ResponseWriteGate gate = new ResponseWriteGate();
+        // First: the response does not end while a flight's thread is still writing to it.
+        async.addListener(gate);
+        ReplayWriter w = new ReplayWriter(async, response.getOutputStream(), gate, this::done);
         async.addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {

@@ -1,5 +1,6 @@
 package io.claudemirror.cache;
 
+import io.claudemirror.container.ResponseWriteGate;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -14,7 +15,8 @@ import java.util.ArrayDeque;
  * <p>Non-blocking rules, as in the proxy's own writer: {@code write} and {@code flush} only after
  * {@code isReady()} returned true, and after it returned false only once {@code onWritePossible} was called.
  * Exactly one thread pumps at a time ({@link #pumping}); a call of {@code onWritePossible} that arrives while
- * another thread still pumps is remembered ({@link #wakeup}) instead of lost.
+ * another thread still pumps is remembered ({@link #wakeup}) instead of lost. Each call on the stream passes the
+ * {@link ResponseWriteGate}: the pumping thread is often not one of the container's.
  */
 final class ReplayWriter implements WriteListener {
     /** Told once, when the response ended or the client went away. */
@@ -24,6 +26,7 @@ final class ReplayWriter implements WriteListener {
 
     private final AsyncContext async;
     private final ServletOutputStream out;
+    private final ResponseWriteGate gate;
     private final Done done;
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     private boolean ready;
@@ -33,9 +36,10 @@ final class ReplayWriter implements WriteListener {
     private boolean finished;
     private boolean flushPending; // only touched by the pumping thread
 
-    ReplayWriter(AsyncContext async, ServletOutputStream out, Done done) {
+    ReplayWriter(AsyncContext async, ServletOutputStream out, ResponseWriteGate gate, Done done) {
         this.async = async;
         this.out = out;
+        this.gate = gate;
         this.done = done;
     }
 
@@ -94,9 +98,8 @@ final class ReplayWriter implements WriteListener {
         try {
             while (true) {
                 if (flushPending) {
-                    out.flush();
                     flushPending = false;
-                    if (!out.isReady() && park()) {
+                    if (!flush() && park()) {
                         return;
                     }
                     continue;
@@ -117,14 +120,35 @@ final class ReplayWriter implements WriteListener {
                     finish(false);
                     return;
                 }
-                out.write(next);
                 flushPending = true;
-                if (!out.isReady() && park()) {
+                if (!write(next) && park()) {
                     return;
                 }
             }
         } catch (IOException | RuntimeException e) {
             onError(e);
+        }
+    }
+
+    /** Writes {@code bytes}; true when the stream is still ready. */
+    private boolean write(byte[] bytes) throws IOException {
+        gate.enter();
+        try {
+            out.write(bytes);
+            return out.isReady();
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** Flushes; true when the stream is still ready. */
+    private boolean flush() throws IOException {
+        gate.enter();
+        try {
+            out.flush();
+            return out.isReady();
+        } finally {
+            gate.exit();
         }
     }
 

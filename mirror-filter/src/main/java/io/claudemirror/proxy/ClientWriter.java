@@ -1,5 +1,6 @@
 package io.claudemirror.proxy;
 
+import io.claudemirror.container.ResponseWriteGate;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.nio.channels.WritePendingException;
@@ -13,6 +14,10 @@ import java.io.IOException;
  * <p>Non-blocking rules (Tomcat enforces them strictly): {@code write} and {@code flush} only while
  * {@code isReady()} is true; after {@code isReady()} returned false, wait for {@code onWritePossible}. The
  * writer therefore moves through write → flush → done, parking whenever the stream is not ready.
+ *
+ * <p>Chunks arrive on the upstream client's threads, so most writes happen outside the container's threads:
+ * each call on the stream passes the exchange's {@link ResponseWriteGate}, which keeps the container from
+ * ending and recycling the response while such a call is still inside it.
  */
 final class ClientWriter implements WriteListener {
     /** Where the writer is in its cycle; a new chunk is accepted only in {@code IDLE}. */
@@ -37,6 +42,7 @@ final class ClientWriter implements WriteListener {
     }
 
     private final ServletOutputStream out;
+    private final ResponseWriteGate gate;
     private final Sink sink;
     private boolean listening;
     private State state = State.IDLE;
@@ -44,8 +50,9 @@ final class ClientWriter implements WriteListener {
     private int offset;
     private int length;
 
-    ClientWriter(ServletOutputStream out, Sink sink) {
+    ClientWriter(ServletOutputStream out, ResponseWriteGate gate, Sink sink) {
         this.out = out;
+        this.gate = gate;
         this.sink = sink;
     }
 
@@ -63,6 +70,13 @@ final class ClientWriter implements WriteListener {
         length = len;
         state = State.WRITE;
         if (!listening) {
+            // Checked, not held: from a foreign thread Tomcat runs the first onWritePossible inside this call
+            // under the connection's lock, which its error handling holds while it waits at the gate.
+            if (gate.closed()) {
+                state = State.IDLE;
+                sink.writeFailed(new IOException("the response has ended"));
+                return;
+            }
             listening = true;
             // The container calls onWritePossible, possibly on another thread; the data is set before.
             out.setWriteListener(this);
@@ -82,17 +96,27 @@ final class ClientWriter implements WriteListener {
         while (true) {
             switch (state) {
                 case WRITE:
-                    out.write(buffer, offset, length);
-                    state = State.FLUSH;
-                    if (!out.isReady()) {
-                        return;
+                    gate.enter();
+                    try {
+                        out.write(buffer, offset, length);
+                        state = State.FLUSH;
+                        if (!out.isReady()) {
+                            return;
+                        }
+                    } finally {
+                        gate.exit();
                     }
                     break;
                 case FLUSH:
-                    out.flush();
-                    state = State.DONE;
-                    if (!out.isReady()) {
-                        return;
+                    gate.enter();
+                    try {
+                        out.flush();
+                        state = State.DONE;
+                        if (!out.isReady()) {
+                            return;
+                        }
+                    } finally {
+                        gate.exit();
                     }
                     break;
                 case DONE:

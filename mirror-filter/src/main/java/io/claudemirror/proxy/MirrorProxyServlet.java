@@ -261,6 +261,8 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         AsyncContext async = request.startAsync();
         async.setTimeout(0);
         ProxyExchange px = new ProxyExchange(this, exchange, request, response, async, base);
+        // First: the response does not end while an upstream thread is still writing to it.
+        async.addListener(px.gate);
         async.addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {

@@ -1,5 +1,6 @@
 package io.claudemirror.proxy;
 
+import io.claudemirror.container.ResponseWriteGate;
 import io.claudemirror.errors.ErrorResponses;
 import io.claudemirror.exchange.Endpoint;
 import io.claudemirror.exchange.Exchange;
@@ -51,6 +52,8 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
     private final String mirrorBase;
     private final UpstreamPool pool;
     private final AtomicBoolean finished = new AtomicBoolean();
+    /** Registered on the async context before any other listener of the proxy (see ResponseWriteGate). */
+    final ResponseWriteGate gate = new ResponseWriteGate();
 
     private long triedMask;
     private volatile Request currentRequest;
@@ -333,7 +336,7 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
     private ClientWriter writer() {
         if (writer == null) {
             try {
-                writer = new ClientWriter(response.getOutputStream(), this);
+                writer = new ClientWriter(response.getOutputStream(), gate, this);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }

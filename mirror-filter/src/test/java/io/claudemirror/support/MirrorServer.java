@@ -97,6 +97,11 @@ public final class MirrorServer implements AutoCloseable {
         return container;
     }
 
+    /** The embedded Tomcat, or null on Jetty. */
+    public Tomcat tomcat() {
+        return tomcat;
+    }
+
     public MirrorRuntime runtime() {
         return runtime;
     }
