@@ -92,6 +92,11 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
 
     /** Sends to the next upstream not tried yet, or ends with the last failure. */
     void send(Throwable lastFailure) {
+        if (clientGone) {
+            // Nobody to answer: an error written now would land in a response the container may have recycled.
+            finish();
+            return;
+        }
         // Routing (issue 10): the conversation's sticky upstream or the balanced choice; none past the deadline.
         int index = clientGone || (triedMask != 0 && pastRetryDeadline()) ? -1
                 : pool.choose(stickyKey(), triedMask).index();
@@ -241,6 +246,11 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
         }
         // Health was reported once in shouldRetry (UpstreamAttempt.onHeaders); a second report would count twice.
         report(attempt, status, upstream.getHeaders());
+        if (clientGone || finished.get()) {
+            // The exchange ended first (client gone, a timeout answered): its response is not this thread's to touch.
+            replaced = true;
+            return;
+        }
         if (servlet.tenantsMode() && (status == 401 || status == 403)) {
             // The upstream refused the mirror's own credential: the client must not read the upstream's text.
             replaced = true;
@@ -445,7 +455,7 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
                 }
             }
         }
-        if (clientGone) {
+        if (clientGone || finished.get()) {
             finish();
             return;
         }
@@ -535,6 +545,9 @@ final class ProxyExchange implements ClientWriter.Sink, ClientDisconnects.Listen
     }
 
     private void writeError(int status, String type, String message, long retryAfter) {
+        if (finished.get()) {
+            return; // answered already (or the client left): never write into an ended response
+        }
         watch.cancel();
         try {
             ErrorResponses.write(response, exchange, status, type, message, retryAfter);
