@@ -169,7 +169,8 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
     /** The transport {@code proxy.http2} asks for ({@link UpstreamTransport}) on Jetty's client connector. */
     @Override
     protected HttpClient newHttpClient(ClientConnector connector) {
-        return new HttpClient(UpstreamTransport.create(connector, config.proxy().http2()));
+        boolean anySecure = config.upstreams().stream().anyMatch(u -> "https".equalsIgnoreCase(u.url().getScheme()));
+        return new HttpClient(UpstreamTransport.create(connector, config.proxy().http2(), anySecure));
     }
 
     /**

@@ -6,6 +6,7 @@ import org.eclipse.jetty.client.Origin;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpScheme;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http2.client.HTTP2Client;
@@ -19,9 +20,10 @@ import org.eclipse.jetty.io.ClientConnector;
  * h2c with prior knowledge fails on a server that does not speak it. {@code on}: h2 only (ALPN on https, prior
  * knowledge on http). {@code off}: HTTP/1.1 only, as Jetty's proxy servlet does by default.
  *
- * <p>Either way the pool is Jetty's multiplexing one, at most {@code proxy.maxConnectionsPerUpstream} connections per
- * upstream; an HTTP/2 connection carries as many concurrent streams as the server's SETTINGS_MAX_CONCURRENT_STREAMS
- * allows, an HTTP/1.1 connection one exchange at a time.
+ * <p>Where HTTP/2 is possible the pool is Jetty's multiplexing one, at most {@code proxy.maxConnectionsPerUpstream}
+ * connections per upstream; an HTTP/2 connection carries as many concurrent streams as the server's
+ * SETTINGS_MAX_CONCURRENT_STREAMS allows, an HTTP/1.1 connection one exchange at a time. Where it is not ({@code off},
+ * or {@code auto} with cleartext upstreams only), Jetty's plain HTTP/1.1 transport and duplex pool, same limit.
  */
 final class UpstreamTransport extends HttpClientTransportDynamic {
     /**
@@ -38,9 +40,14 @@ final class UpstreamTransport extends HttpClientTransportDynamic {
         super(connector, protocols);
     }
 
-    static HttpClientTransport create(ClientConnector connector, Http2 mode) {
-        if (mode == Http2.OFF) {
-            return new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11);
+    /**
+     * @param anySecure whether any upstream is an https one: with {@code auto} and none, no request can be
+     *                  HTTP/2, and Jetty's plain HTTP/1.1 transport serves (its per-request origin is cheaper
+     *                  than the dynamic transport's protocol selection, and its pool is the duplex one)
+     */
+    static HttpClientTransport create(ClientConnector connector, Http2 mode, boolean anySecure) {
+        if (mode == Http2.OFF || mode == Http2.AUTO && !anySecure) {
+            return new HttpClientTransportOverHTTP(connector);
         }
         HTTP2Client http2 = new HTTP2Client(connector);
         http2.setInitialStreamRecvWindow(STREAM_RECEIVE_WINDOW);

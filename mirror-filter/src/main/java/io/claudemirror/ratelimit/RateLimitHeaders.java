@@ -35,18 +35,19 @@ public final class RateLimitHeaders {
 
     /** Sets (replacing) the headers of every limit present in {@code headroom}. */
     public static void write(HttpServletResponse response, Headroom headroom) {
-        // setHeader scans every header already set, once per call; they are appended unless some are there.
-        boolean replace = anyPresent(response.getHeaderNames());
-        write(response, NAMES[0], headroom.requests(), replace);
-        write(response, NAMES[1], headroom.inputTokens(), replace);
-        write(response, NAMES[2], headroom.outputTokens(), replace);
-        write(response, NAMES[3], headroom.tokensPerDay(), replace);
+        write(response, NAMES[0], headroom.requests());
+        write(response, NAMES[1], headroom.inputTokens());
+        write(response, NAMES[2], headroom.outputTokens());
+        write(response, NAMES[3], headroom.tokensPerDay());
     }
 
-    private static void write(HttpServletResponse response, String[] names, Headroom.Quota quota, boolean replace) {
+    private static void write(HttpServletResponse response, String[] names, Headroom.Quota quota) {
         if (quota == null) {
             return;
         }
+        // setHeader scans every header already set, once per call; a group is written together, so one look
+        // tells whether it is there to replace, else its three headers are appended.
+        boolean replace = response.containsHeader(names[0]);
         put(response, names[0], Long.toString(quota.limit()), replace);
         put(response, names[1], Long.toString(quota.remaining()), replace);
         put(response, names[2], rfc3339(quota.resetEpochNanos()), replace);
@@ -58,18 +59,6 @@ public final class RateLimitHeaders {
         } else {
             response.addHeader(name, value);
         }
-    }
-
-    private static boolean anyPresent(java.util.Collection<String> names) {
-        if (names.isEmpty()) {
-            return false;
-        }
-        for (String n : names) {
-            if (n.regionMatches(true, 0, REQUESTS, 0, 20) || n.regionMatches(true, 0, TOKENS_PER_DAY, 0, 19)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** {@code 2026-01-02T03:04:05Z}: the instant rounded up to a whole second. */
