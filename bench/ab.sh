@@ -22,7 +22,7 @@ for port in $FAKE $PA $PB; do
 done
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
 load() { KEY=sk-bench wrk -t1 -c"$C" -d"$2" --latency -s bench/messages.lua "http://127.0.0.1:$1/v1/messages"; }
-for port in $PA $PB; do load $port "${WARMUP:-20}s" > /dev/null 2>&1 || true; done
+for port in $PA $PB; do load $port "${WARMUP:-90}s" > /dev/null 2>&1 || true; done
 declare -A N ALLOC CPU
 printf '%-6s %-2s %10s %10s %14s %14s\n' round jar req/s p99 bytes/request cpu-us/request
 for r in $(seq 1 "$R"); do

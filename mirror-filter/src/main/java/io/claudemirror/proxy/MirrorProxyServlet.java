@@ -34,13 +34,11 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
-import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The mirror's reverse proxy: {@code {mountPath}/v1/*} to {@code {upstream}/v1/*}, built on Jetty's
@@ -131,38 +129,17 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
         return tenantsMode;
     }
 
-    /**
-     * One HttpClient per servlet, configured from the mirror's config rather than init-params: its own thread
-     * pool (so Tomcat needs no Jetty executor), no cookies, no redirects, no content decoding (bytes pass
-     * through as the upstream sent them), no protocol handlers (a 401 must reach the client, not be retried).
-     */
+    /** One HttpClient per servlet, configured from the mirror's config ({@link UpstreamClient}). */
     @Override
     protected HttpClient createHttpClient() throws ServletException {
         HttpClient client = newHttpClient();
-        client.setFollowRedirects(false);
-        client.setHttpCookieStore(new HttpCookieStore.Empty());
-        client.setExecutor(clientExecutor());
-        client.setMaxConnectionsPerDestination(config.proxy().maxConnectionsPerUpstream());
-        client.setMaxRequestsQueuedPerDestination(Math.max(1024, config.proxy().maxConnectionsPerUpstream() * 4));
-        long connect = config.timeouts().connect().toMillis();
-        if (connect > 0) {
-            client.setConnectTimeout(connect);
-        }
-        long idle = config.timeouts().idle().toMillis();
-        client.setIdleTimeout(idle > 0 ? idle : 0);
-        client.setUserAgentField(null);
-        // Heap buffers: upstream chunks then have an array the servlet output can write without a copy.
-        client.setUseInputDirectByteBuffers(false);
-        client.setUseOutputDirectByteBuffers(false);
-        client.setRequestBufferSize(16 * 1024);
-        client.setResponseBufferSize(16 * 1024);
+        UpstreamClient.configure(client, config, getServletContext());
         try {
             client.start();
         } catch (Exception e) {
             throw new ServletException("claude-mirror: cannot start the upstream HTTP client", e);
         }
-        client.getContentDecoderFactories().clear();
-        client.getProtocolHandlers().clear();
+        UpstreamClient.afterStart(client);
         return client;
     }
 
@@ -184,26 +161,6 @@ public class MirrorProxyServlet extends AsyncProxyServlet {
             connector.setSslContextFactory(tls);
         }
         return connector;
-    }
-
-    /**
-     * The client's threads. On Jetty the server's own pool, when the context offers it (as the stock
-     * {@code AsyncProxyServlet} does): an upstream response then continues on a thread of the pool that serves
-     * the client, instead of a hand-off between two pools on every event, which the profile showed as a large share
-     * of the proxy's CPU and allocation. Elsewhere (Tomcat), or with {@code -Dclaude-mirror.ownClientPool=true},
-     * a pool of its own of {@code proxy.maxThreads}. When the server's pool hands blocking tasks to virtual threads
-     * (Jetty's {@code QueuedThreadPool#setVirtualThreadsExecutor}) the client's reads follow it; the own pool stays
-     * on platform threads on purpose: nothing on it blocks, so a virtual thread per read would buy nothing.
-     */
-    private java.util.concurrent.Executor clientExecutor() {
-        Object server = getServletContext().getAttribute("org.eclipse.jetty.server.Executor");
-        if (server instanceof java.util.concurrent.Executor executor && !Boolean.getBoolean("claude-mirror.ownClientPool")) {
-            return executor;
-        }
-        QueuedThreadPool threads = new QueuedThreadPool(config.proxy().maxThreads());
-        threads.setName("claude-mirror-client");
-        threads.setDaemon(true);
-        return threads;
     }
 
     @Override
