@@ -12,6 +12,7 @@
 # Needs wrk, nginx, python3 and `mvn -B -DskipTests package` first.
 # Usage: bench/bench.sh [SECONDS] [OUT.md]   env: CONNS="50 100 200" OPEN=1000 JAVA_OPTS=... PIN=1 SKIP_OPEN=0
 #   H2=1: the demos talk HTTP/2 (h2c) to the upstream (proxy.http2: on); CONNS="" runs the long streams only.
+#   DEMO_ARGS="--virtual-threads": extra demo options (with a Java 21+ `java` first on PATH).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -68,9 +69,9 @@ start_fake() {  # $1 event delay ms, $2 chunk size (characters per text delta)
 }
 start_fake 20 "${CHUNK:-4}"
 $SERVERS nginx -c "$work/nginx.conf" -p "$work"
-$SERVERS java $JAVA_OPTS -Xlog:gc:file="$work/gc-jetty.log" -jar "$JETTY" --port $JETTY_PORT --config "$work/jetty.yaml" \
+$SERVERS java $JAVA_OPTS -Xlog:gc:file="$work/gc-jetty.log" -jar "$JETTY" --port $JETTY_PORT --config "$work/jetty.yaml" ${DEMO_ARGS:-} \
   > "$work/jetty.log" 2>&1 & pids+=($!)
-$SERVERS java $JAVA_OPTS -Xlog:gc:file="$work/gc-spring.log" -jar "$SPRING" --port $SPRING_PORT --config "$work/spring.yaml" \
+$SERVERS java $JAVA_OPTS -Xlog:gc:file="$work/gc-spring.log" -jar "$SPRING" --port $SPRING_PORT --config "$work/spring.yaml" ${DEMO_ARGS:-} \
   > "$work/spring.log" 2>&1 & pids+=($!)
 # The ceiling of any servlet proxy on Jetty: Jetty's own AsyncProxyServlet, no filters, same JVM options.
 $SERVERS java $JAVA_OPTS -Xlog:gc:file="$work/gc-bare.log" -cp "$BENCH" io.claudemirror.bench.BareProxyMain $BARE_PORT \
