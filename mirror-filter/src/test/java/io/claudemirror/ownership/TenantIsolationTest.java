@@ -160,6 +160,16 @@ class TenantIsolationTest {
                 .header("x-api-key", KEY_B).header("anthropic-version", "2023-06-01")
                 .header("content-type", "application/json").header("content-encoding", "gzip")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(zipped.toByteArray()))));
+        // a lower-case method and a dotted path spelling of the same request
+        assertNotFound(send("post", "/v1/./messages", KEY_B, messageReferencing(f)));
+        // the reference inside a member the mirror itself reads (max_tokens as an object is the upstream's to refuse)
+        assertNotFound(send("POST", "/v1/messages", KEY_B, messageReferencing(f)
+                .replace("\"max_tokens\":64", "\"max_tokens\":{\"file_id\":\"" + f + "\"}")));
+        // two file_id members in one object (readers disagree on which counts): refused outright
+        HttpResponse<String> twice = send("POST", "/v1/messages", KEY_B, messageReferencing(f)
+                .replace("\"file_id\":", "\"file_id\":\"file_mine\",\"file_id\":"));
+        assertThat(twice.statusCode()).isEqualTo(400);
+        assertThat(twice.body()).contains("invalid_request_error").doesNotContain(f);
         // cursors naming A's ids
         assertNotFound(send("GET", "/v1/files?after_id=" + f, KEY_B, null));
         assertNotFound(send("GET", "/v1/messages/batches?before_id=" + b, KEY_B, null));
