@@ -29,6 +29,17 @@ public final class VirtualThreadsOption {
         return Runtime.version().feature() >= FIRST_RELEASE;
     }
 
+    /** Whether {@code thread} is a virtual thread ({@code Thread.isVirtual()} through reflection: Java 17 bytecode). */
+    public static boolean isVirtual(Thread thread) {
+        try {
+            return (Boolean) Thread.class.getMethod("isVirtual").invoke(thread);
+        } catch (NoSuchMethodException e) {
+            return false; // Java 17: every thread is a platform thread
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * Whether the demo serves on virtual threads: when {@code requested} and {@link #supported()}. A request this
      * JVM cannot honour is logged at WARN and the demo serves on platform threads.

@@ -31,8 +31,8 @@ public final class CacheKey {
      * @param scope   who may share the entry: {@code "t:" + tenant id}, or {@code "*"} when shared
      * @param body    the decoded request body (may be null), of which the first {@code length} bytes count
      */
-    public static String of(String scope, String method, String path, String query, String version, String beta,
-                            byte[] body, int length) {
+    static String of(String scope, String method, String path, String query, String version, String beta,
+                     byte[] body, int length) {
         return of(scope, method, path, query, version, beta, body, length, UNKNOWN);
     }
 

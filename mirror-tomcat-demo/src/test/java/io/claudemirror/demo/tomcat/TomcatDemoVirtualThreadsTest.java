@@ -31,24 +31,14 @@ import org.springframework.context.annotation.Configuration;
 class TomcatDemoVirtualThreadsTest {
     private static final String PROBE = "/test/thread";
 
-    /** Answers {@code virtual} or {@code platform}; {@code Thread.isVirtual()} through reflection (Java 17 bytecode). */
+    /** Answers {@code virtual} or {@code platform}. */
     static final class ThreadProbe extends HttpServlet {
         private static final long serialVersionUID = 1L;
 
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
             response.setContentType("text/plain");
-            response.getWriter().write(isVirtual(Thread.currentThread()) ? "virtual" : "platform");
-        }
-
-        static boolean isVirtual(Thread thread) {
-            try {
-                return (Boolean) Thread.class.getMethod("isVirtual").invoke(thread);
-            } catch (NoSuchMethodException e) {
-                return false; // Java 17: every thread is a platform thread
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
+            response.getWriter().write(VirtualThreadsOption.isVirtual(Thread.currentThread()) ? "virtual" : "platform");
         }
     }
 
